@@ -1,0 +1,99 @@
+"""Narrow interfaces between the stages; adapters implement them, the composition root wires them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from core.domain import Classification, Mention, Platform
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One batch read from a source and the cursor position that covers it.
+
+    The listener stores `mentions` and `position` in one transaction, so a crash
+    either keeps both or neither. position=None leaves the saved cursor unchanged.
+    """
+
+    mentions: Sequence[Mention]
+    position: dict[str, Any] | None = None
+
+
+class Source(Protocol):
+    """Reads new posts from one place on one platform."""
+
+    name: str
+    platform: Platform
+
+    def poll(self, position: dict[str, Any]) -> Iterator[Page]:
+        """Yield pages of mentions newer than `position` (empty dict on first run).
+
+        Raises RateLimited, AuthExpired, ParseError or SourceError; pages already
+        yielded stay stored, so a failure part-way loses nothing.
+        """
+        ...
+
+
+class Classifier(Protocol):
+    """Sorts Thai posts into inquiry / complaint / other, with agency and urgency."""
+
+    @property
+    def version(self) -> str: ...
+
+    def classify(self, texts: Sequence[str]) -> list[Classification]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """What a platform answered when it accepted a reply or a post."""
+
+    platform_id: str
+    url: str = ""
+
+
+class Replier(Protocol):
+    """Answers a citizen where they wrote."""
+
+    platform: Platform
+
+    def reply(self, target: str, text: str, key: str) -> Sent:
+        """Send `text` in answer to `target`. Raises PublishError."""
+        ...
+
+    def find_sent(self, target: str, key: str) -> Sent | None:
+        """After a crash: did a reply with this key already go out? None when unsure it did."""
+        ...
+
+
+class Poster(Protocol):
+    """Publishes a post on one of the government's own channels."""
+
+    platform: Platform
+
+    def post(self, text: str, key: str) -> Sent:
+        """Publish `text`. Raises PublishError, or DuplicatePost when it is already there."""
+        ...
+
+    def find_posted(self, key: str, text: str) -> Sent | None:
+        """After a crash: is this post already public? None when it is not."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReading:
+    """The latest data from a public feed and when the publisher issued it."""
+
+    feed: str
+    issued_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Feed(Protocol):
+    name: str
+
+    def latest(self) -> FeedReading:
+        """Raises SourceError (unreachable) or ParseError (changed format)."""
+        ...
