@@ -5,13 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NestedSecretsSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -179,7 +178,13 @@ class Settings(BaseSettings):
     """Everything configurable; built once in main() and passed down, never imported as a global."""
 
     model_config = SettingsConfigDict(
-        env_prefix=PREFIX, env_nested_delimiter="__", extra="ignore", case_sensitive=False
+        env_prefix=PREFIX,
+        env_nested_delimiter="__",
+        extra="ignore",
+        case_sensitive=False,
+        # Secret files (Docker/Kubernetes style): one file per value, e.g. gcc1111_telegram__token.
+        secrets_prefix=PREFIX,
+        secrets_nested_delimiter="__",
     )
 
     data_dir: Path = Path("data")
@@ -217,7 +222,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, file_secret_settings]
+        secrets = NestedSecretsSettingsSource(file_secret_settings)
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings, secrets]
         config_file = os.environ.get(f"{PREFIX}CONFIG_FILE")
         if config_file:
             path = Path(config_file)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from core.domain import Classification, Mention, Platform
 
@@ -35,6 +35,13 @@ class Source(Protocol):
         yielded stay stored, so a failure part-way loses nothing.
         """
         ...
+
+
+@runtime_checkable
+class TokenAware(Protocol):
+    """A source that knows when its access token stops working, so staff are warned before it does."""
+
+    def token_expires_at(self) -> datetime | None: ...
 
 
 class Classifier(Protocol):

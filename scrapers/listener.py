@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from core.clock import Clock
 from core.errors import AuthExpired, ParseError, RateLimited, SourceError
-from core.ports import Source
+from core.ports import Source, TokenAware
 from core.store.health import HealthStore
 from core.store.mentions import MentionStore
 
@@ -92,7 +92,8 @@ class Listener:
             return self._failed(source.name, stored, pages, exc, None)
         except SourceError as exc:
             return self._failed(source.name, stored, pages, exc, None)
-        self._health.succeeded(source.name)
+        expires = source.token_expires_at() if isinstance(source, TokenAware) else None
+        self._health.succeeded(source.name, token_expires_at=expires)
         if stored:
             log.info("source %s: %d new mentions from %d pages", source.name, stored, pages)
         return PollResult(source.name, stored, pages)

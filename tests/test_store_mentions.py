@@ -53,7 +53,7 @@ def test_round_trip_keeps_every_field_and_utc(store: Store) -> None:
 
 
 def test_naive_datetimes_are_refused(store: Store) -> None:
-    naive = Mention(Platform.PANTIP, "1", "x", datetime(2026, 1, 1), "pantip")  # noqa: DTZ001
+    naive = Mention(Platform.PANTIP, "1", "x", datetime(2026, 1, 1), "pantip")
     with pytest.raises(Exception, match="naive datetime"):
         store.mentions.ingest("pantip", [naive], None)
     assert store.mentions.count() == 0
@@ -61,7 +61,7 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
 
 def test_a_failed_batch_keeps_the_old_cursor(store: Store) -> None:
     store.mentions.ingest("facebook.feed", [mention("1")], {"after": "A"})
-    bad = Mention(Platform.FACEBOOK, "2", "x", datetime(2026, 1, 1), "facebook.feed")  # noqa: DTZ001
+    bad = Mention(Platform.FACEBOOK, "2", "x", datetime(2026, 1, 1), "facebook.feed")
     with pytest.raises(Exception, match="naive datetime"):
         store.mentions.ingest("facebook.feed", [mention("3"), bad], {"after": "B"})
     assert store.mentions.cursor("facebook.feed") == {"after": "A"}
