@@ -125,7 +125,7 @@ class PlatformServer:
             def do_DELETE(self) -> None:
                 server._serve(self, "DELETE")
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
         self._httpd = ThreadingHTTPServer((host, port), _Handler)

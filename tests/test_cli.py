@@ -24,8 +24,9 @@ def gcc1111(args: list[str], data_dir: Path, stdin: str = "", **env: str) -> sub
 
 
 def test_every_command_has_help(tmp_path: Path) -> None:
-    for command in (["--help"], ["demo", "--help"], ["run", "--help"], ["listen", "--help"], ["db", "upgrade", "--help"],
-                    ["users", "add", "--help"], ["sources", "status", "--help"], ["mentions", "export", "--help"]):
+    commands = (["--help"], ["demo", "--help"], ["run", "--help"], ["listen", "--help"], ["db", "upgrade", "--help"],
+                ["users", "add", "--help"], ["sources", "status", "--help"], ["mentions", "export", "--help"])
+    for command in commands:
         result = gcc1111(command, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "Usage" in result.stdout
@@ -67,8 +68,9 @@ def test_a_corrupt_database_stops_with_a_clear_message(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_mentions_export_redacts_personal_data(tmp_path: Path, fmt: str) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'gcc1111.sqlite'}", SystemClock())
-    store.mentions.ingest("telegram", [Mention(Platform.TELEGRAM, "1", "โทรกลับ 081-234-5678 ด้วยค่ะ somchai@example.com",
-                                               datetime(2026, 11, 1, tzinfo=UTC), "telegram", author_name="สมชาย")], None)
+    text = "โทรกลับ 081-234-5678 ด้วยค่ะ somchai@example.com"
+    written = Mention(Platform.TELEGRAM, "1", text, datetime(2026, 11, 1, tzinfo=UTC), "telegram", author_name="สมชาย")
+    store.mentions.ingest("telegram", [written], None)
     store.close()
 
     result = gcc1111(["mentions", "export", "--format", fmt], tmp_path)

@@ -8,10 +8,12 @@ from sqlalchemy.engine import Engine
 
 from core.clock import Clock
 from core.store.audit import AuditLog
+from core.store.cases import CaseStore
 from core.store.engine import open_engine
 from core.store.health import HealthStore
 from core.store.mentions import MentionStore
 from core.store.migrate import upgrade
+from core.store.outbox import Outbox
 from core.store.users import UserStore
 
 
@@ -25,6 +27,8 @@ class Store:
     health: HealthStore
     users: UserStore
     audit: AuditLog
+    cases: CaseStore
+    outbox: Outbox
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, migrate: bool = True) -> Store:
@@ -39,6 +43,8 @@ class Store:
             health=HealthStore(engine, clock),
             users=UserStore(engine, clock),
             audit=AuditLog(engine, clock),
+            cases=CaseStore(engine, clock),
+            outbox=Outbox(engine, clock),
         )
 
     def close(self) -> None:
