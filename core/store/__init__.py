@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from core.clock import Clock
 from core.store.audit import AuditLog
+from core.store.broadcasts import BroadcastStore
 from core.store.cases import CaseStore
 from core.store.engine import open_engine
 from core.store.health import HealthStore
@@ -29,6 +30,7 @@ class Store:
     audit: AuditLog
     cases: CaseStore
     outbox: Outbox
+    broadcasts: BroadcastStore
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, migrate: bool = True) -> Store:
@@ -45,6 +47,7 @@ class Store:
             audit=AuditLog(engine, clock),
             cases=CaseStore(engine, clock),
             outbox=Outbox(engine, clock),
+            broadcasts=BroadcastStore(engine, clock),
         )
 
     def close(self) -> None:
