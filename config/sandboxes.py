@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from core.clock import Clock, SystemClock
+from sandbox.twitter import TwitterSandbox
 from sandbox.world import Platform
 
 
-def all_sandboxes() -> list[Platform]:
-    """One fresh stand-in per platform."""
-    platforms: list[Platform] = []
+def all_sandboxes(clock: Clock | None = None) -> list[Platform]:
+    """One fresh stand-in per platform, sharing one clock."""
+    clock = clock or SystemClock()
+    platforms: list[Platform] = [TwitterSandbox(clock)]
     return platforms

@@ -130,7 +130,9 @@ class PlatformServer:
 
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sandbox-{self.name}", daemon=True)
+        # A short poll interval: stop() waits up to one interval, and tests start and stop many servers.
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"sandbox-{self.name}", daemon=True)
         self._thread.start()
         return self.url
 
@@ -162,13 +164,16 @@ class PlatformServer:
         with self._lock:
             self.requests.append(request)
         response = self._respond(request)
-        http.send_response(response.status)
-        for name, value in response.headers.items():
-            http.send_header(name, value)
-        http.send_header("Content-Length", str(len(response.body)))
-        http.end_headers()
-        if method != "HEAD":
-            http.wfile.write(response.body)
+        try:
+            http.send_response(response.status)
+            for name, value in response.headers.items():
+                http.send_header(name, value)
+            http.send_header("Content-Length", str(len(response.body)))
+            http.end_headers()
+            if method != "HEAD":
+                http.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            http.close_connection = True  # the client gave up (timed out, killed) before a slow answer came
 
     def _respond(self, request: Request) -> Response:
         failure = self._take_failure(request)

@@ -84,6 +84,13 @@ def test_hostile_text_is_stored_verbatim(sqlite_store: Store, text: str) -> None
     assert found is not None and found.text == text
 
 
+def test_nul_characters_are_stored_as_replacement_characters_on_every_database(store: Store) -> None:
+    store.mentions.ingest("x", [mention("nul", "ก\x00ข", raw={"text": "ก\x00ข", "list": ["\x00"]})], None)
+    found = store.mentions.find(Platform.FACEBOOK, "nul")
+    assert found is not None
+    assert (found.text, found.raw) == ("ก\ufffdข", {"text": "ก\ufffdข", "list": ["\ufffd"]})
+
+
 def test_iterate_reads_everything_in_batches(store: Store) -> None:
     store.mentions.ingest("s", [mention(str(i)) for i in range(25)], None)
     assert [m.external_id for m in store.mentions.iterate(batch=7)] == [str(i) for i in range(25)]

@@ -89,6 +89,20 @@ class MentionStore:
         return dict(position) if position else {}
 
 
+def storable(value: Any) -> Any:
+    """Text as the public wrote it, except NUL, which PostgreSQL cannot hold: it becomes U+FFFD everywhere.
+
+    Doing it on every database keeps SQLite and PostgreSQL deployments identical.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 def _row(mention: Mention, now: datetime) -> dict[str, Any]:
     return {
         "platform": mention.platform.value,
@@ -97,13 +111,13 @@ def _row(mention: Mention, now: datetime) -> dict[str, Any]:
         "thread_id": mention.thread_id,
         "parent_id": mention.parent_id,
         "author_handle": mention.author_handle,
-        "author_name": mention.author_name,
-        "text": mention.text,
+        "author_name": storable(mention.author_name),
+        "text": storable(mention.text),
         "url": mention.url,
         "posted_at": mention.posted_at,
         "fetched_at": now,
         "stage": MentionStage.NEW.value,
-        "raw": mention.raw or None,
+        "raw": storable(mention.raw) or None,
     }
 
 
