@@ -125,7 +125,7 @@ async def _show_new_mentions(system: System, stop: asyncio.Event) -> None:
             when = mention.posted_at.astimezone(BANGKOK).strftime("%H:%M:%S")
             text = " ".join(mention.text.split())[:90]
             out.print(f"  #{mention.id:<5} {when} {mention.platform.value:<9} {mention.author_name[:16]:<16} {text}",
-                      markup=False)
+                      markup=False, no_wrap=True, overflow="ellipsis", crop=True)
             shown = max(shown, mention.id or 0)
         try:
             await asyncio.wait_for(stop.wait(), timeout=1.0)

@@ -20,6 +20,7 @@ class Page:
 
     mentions: Sequence[Mention]
     position: dict[str, Any] | None = None
+    stored: int = 0  # mentions the source already stored itself (a crawl in a child process): counted only
 
 
 class Source(Protocol):
@@ -62,16 +63,24 @@ class Sent:
 
 
 class Replier(Protocol):
-    """Answers a citizen where they wrote."""
+    """Answers a citizen where they wrote, or messages a staff chat.
+
+    Targets are "<kind>:<id>" strings the triage writes and the replier reads, e.g. "comment:123_456",
+    "messenger:<psid>", "tweet:1578", "chat:-100123:45" (a Telegram chat, optionally the message answered).
+    """
 
     platform: Platform
+    can_confirm: bool  # whether find_sent can tell for sure if a reply went out
 
     def reply(self, target: str, text: str, key: str) -> Sent:
-        """Send `text` in answer to `target`. Raises PublishError."""
+        """Send `text` in answer to `target`. Raises PublishError (or DuplicatePost)."""
         ...
 
-    def find_sent(self, target: str, key: str) -> Sent | None:
-        """After a crash: did a reply with this key already go out? None when unsure it did."""
+    def find_sent(self, target: str, key: str, text: str) -> Sent | None:
+        """After a crash: the reply if it is already on the platform, None if it certainly is not.
+
+        Only called when can_confirm is True; otherwise the dispatcher holds the reply for a person.
+        """
         ...
 
 

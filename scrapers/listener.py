@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from core.backoff import Backoff
 from core.clock import Clock
 from core.errors import AuthExpired, ParseError, RateLimited, SourceError
 from core.ports import Source, TokenAware
@@ -15,19 +16,6 @@ from core.store.health import HealthStore
 from core.store.mentions import MentionStore
 
 log = logging.getLogger("gcc1111.listen")
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with full jitter, for failures the platform gave no timing for."""
-
-    base_seconds: float = 5.0
-    cap_seconds: float = 900.0
-    auth_recheck_seconds: float = 3600.0  # an expired token is re-tried hourly, not hammered
-
-    def delay(self, failures: int, rng: random.Random) -> float:
-        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(failures - 1, 0))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
 @dataclass(frozen=True)
@@ -76,7 +64,7 @@ class Listener:
         position = self._mentions.cursor(source.name)
         try:
             for page in source.poll(position):
-                stored += self._mentions.ingest(source.name, page.mentions, page.position)
+                stored += self._mentions.ingest(source.name, page.mentions, page.position) + page.stored
                 pages += 1
         except RateLimited as exc:
             return self._failed(source.name, stored, pages, exc, exc.retry_after)

@@ -15,6 +15,7 @@ from core.store.health import HealthStore
 from core.store.mentions import MentionStore
 from core.store.migrate import upgrade
 from core.store.outbox import Outbox
+from core.store.triage import TriageQueue
 from core.store.users import UserStore
 
 
@@ -31,6 +32,7 @@ class Store:
     cases: CaseStore
     outbox: Outbox
     broadcasts: BroadcastStore
+    triage: TriageQueue
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, migrate: bool = True) -> Store:
@@ -48,6 +50,7 @@ class Store:
             cases=CaseStore(engine, clock),
             outbox=Outbox(engine, clock),
             broadcasts=BroadcastStore(engine, clock),
+            triage=TriageQueue(engine, clock),
         )
 
     def close(self) -> None:

@@ -48,6 +48,7 @@ class CaseStore:
         sla_due_at: datetime,
         urgent: bool = False,
         summary: str = "",
+        status: CaseStatus = CaseStatus.NEW,
     ) -> tuple[Case, bool]:
         """Open the case for a mention inside the caller's transaction; (case, True) when newly opened.
 
@@ -63,7 +64,7 @@ class CaseStore:
                 tracking_number=f"p-{uuid.uuid4().hex[:24]}",
                 mention_id=mention_id,
                 agency=agency,
-                status=CaseStatus.NEW.value,
+                status=status.value,
                 urgent=urgent,
                 summary=summary,
                 sla_due_at=sla_due_at,
@@ -76,9 +77,8 @@ class CaseStore:
             sa.update(cases).where(cases.c.id == case_id).values(tracking_number=tracking_number(now, case_id))
         )
         conn.execute(
-            sa.insert(case_events).values(
-                case_id=case_id, at=now, by="system", kind="status", status=CaseStatus.NEW.value, note=""
-            )
+            sa.insert(case_events).values(case_id=case_id, at=now, by="system", kind="status", status=status.value,
+                                          note="")
         )
         row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().one()
         return to_case(row), True

@@ -55,17 +55,21 @@ class Outbox:
             if not rows:
                 return []
             ids = [row["id"] for row in rows]
+            # next_attempt_at doubles as "claimed at" while sending: how long a reply has been in flight.
             conn.execute(
                 sa.update(replies)
                 .where(replies.c.id.in_(ids))
-                .values(status=ReplyStatus.SENDING.value, attempts=replies.c.attempts + 1)
+                .values(status=ReplyStatus.SENDING.value, attempts=replies.c.attempts + 1, next_attempt_at=now)
             )
             claimed = conn.execute(sa.select(replies).where(replies.c.id.in_(ids)).order_by(replies.c.id))
             return [to_reply(row) for row in claimed.mappings()]
 
-    def in_doubt(self, platforms: Sequence[Platform] | None = None) -> list[Reply]:
-        """Replies left in `sending` by a crash: they may or may not have reached the platform."""
+    def in_doubt(self, claimed_before: datetime | None = None, platforms: Sequence[Platform] | None = None
+                 ) -> list[Reply]:
+        """Replies left in `sending` (by a crash, when claimed before `claimed_before`): sent or not, unknown."""
         query = sa.select(replies).where(replies.c.status == ReplyStatus.SENDING.value).order_by(replies.c.id)
+        if claimed_before is not None:
+            query = query.where(replies.c.next_attempt_at < claimed_before)
         if platforms:
             query = query.where(replies.c.platform.in_([p.value for p in platforms]))
         with self._engine.connect() as conn:
@@ -160,6 +164,7 @@ def _values(reply: Reply) -> dict[str, object]:
         "case_id": reply.case_id,
         "attempts": reply.attempts,
         "next_attempt_at": reply.next_attempt_at,
+        "error": reply.error,
         "created_at": reply.created_at,
     }
 
