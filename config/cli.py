@@ -178,6 +178,48 @@ def mentions_export(
     console.print(f"exported {count} mentions")
 
 
+# --- faq ------------------------------------------------------------------------------------------------------
+def faq_ask(
+    question: Annotated[str, typer.Argument(help="a question as a citizen would write it")],
+    top: Annotated[int, typer.Option(help="how many matches to show")] = 3,
+) -> None:
+    """Show the knowledge-base entries that best answer a question, with their scores."""
+    from datetime import date
+
+    from bots.knowledge import KnowledgeBase, load_faq, thai_tokenizer
+    from config.settings import CONFIG_DIR
+
+    settings = _settings()
+    knowledge = KnowledgeBase(load_faq(CONFIG_DIR / "faq"), thai_tokenizer())
+    threshold = settings.responder.faq_min_score
+    table = Table("entry", "agency", "status", "bm25", "coverage", "answers the public?")
+    today = date.today()
+    for match in knowledge.search(question, k=top):
+        entry = match.entry
+        ok = entry.answers_public(today) and match.coverage >= threshold
+        why = "yes" if ok else ("below threshold" if match.coverage < threshold else
+                                ("draft" if entry.status != "approved" else "past review date"))
+        table.add_row(entry.id, entry.agency, entry.status, f"{match.score:.2f}", f"{match.coverage:.2f}", why)
+    out.print(table)
+    out.print(f"threshold (GCC1111_RESPONDER__FAQ_MIN_SCORE): {threshold}")
+
+
+def faq_check() -> None:
+    """List knowledge-base entries that are drafts or past their review date."""
+    from datetime import date
+
+    from bots.knowledge import load_faq
+    from config.settings import CONFIG_DIR
+
+    today = date.today()
+    table = Table("entry", "agency", "status", "review by", "needs")
+    for entry in load_faq(CONFIG_DIR / "faq"):
+        if entry.status != "approved" or entry.needs_review(today):
+            needs = "approval" if entry.status != "approved" else "review (date passed)"
+            table.add_row(entry.id, entry.agency, entry.status, entry.review_by.isoformat(), needs)
+    out.print(table)
+
+
 # --- listen / run / demo -------------------------------------------------------------------------------------
 def listen(
     once: Annotated[bool, typer.Option(help="poll every enabled source once and exit")] = False,
@@ -235,6 +277,11 @@ def build_cli() -> typer.Typer:
     mentions = typer.Typer(help="Stored mentions.", no_args_is_help=True)
     mentions.command("export")(mentions_export)
     app.add_typer(mentions, name="mentions")
+
+    faq = typer.Typer(help="The FAQ knowledge base in config/faq/.", no_args_is_help=True)
+    faq.command("ask")(faq_ask)
+    faq.command("check")(faq_check)
+    app.add_typer(faq, name="faq")
 
     for register in _extensions():
         register(app)
