@@ -81,7 +81,7 @@ async def run_demo(*, data_dir: Path, port: int, seconds: float, fresh: bool) ->
         sandbox.simulate(interval_seconds=1.5, posts=posts[len(posts) // 3 :])
         _print_welcome(system, port)
         try:
-            await _run(system, seconds)
+            await _run(system, sandbox, seconds)
         finally:
             system.close()
     finally:
@@ -99,7 +99,24 @@ def _print_welcome(system: System, port: int) -> None:
     out.print("mentions as they arrive (Ctrl-C to stop):")
 
 
-async def _run(system: System, seconds: float) -> None:
+async def _subscribe_facebook_webhook(sandbox: Sandbox, callback: str) -> None:
+    """Once the web server listens, subscribe like Meta does: GET handshake, then signed POSTs."""
+    facebook = sandbox.platforms.get("facebook")
+    if facebook is None:
+        return
+    for _ in range(50):
+        await asyncio.sleep(0.2)
+        env = facebook.env()
+        subscribed = await asyncio.to_thread(
+            facebook.subscribe,  # type: ignore[attr-defined]
+            callback, env["GCC1111_FACEBOOK__VERIFY_TOKEN"], env["GCC1111_FACEBOOK__APP_SECRET"])
+        if subscribed:
+            log.info("facebook webhook subscribed: %s", callback)
+            return
+    log.warning("facebook webhook could not be subscribed; polling alone will find the posts")
+
+
+async def _run(system: System, sandbox: Sandbox, seconds: float) -> None:
     stop = asyncio.Event()
     install_signal_handlers(stop)
     app = build_web(system)
@@ -108,6 +125,8 @@ async def _run(system: System, seconds: float) -> None:
                                                   lambda: _show_new_mentions(system, stop)]
     if seconds:
         extra.append(lambda: _stop_after(stop, seconds))
+    if "/webhooks/facebook" in system.web_apps:
+        extra.append(lambda: _subscribe_facebook_webhook(sandbox, f"http://{host}:{port}/webhooks/facebook"))
     await run_forever(system, stop, extra)
 
 

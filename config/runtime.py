@@ -64,6 +64,9 @@ async def run_forever(system: System, stop: asyncio.Event, extra: list[Callable[
         await asyncio.gather(*services, return_exceptions=True)
         if in_flight:
             await asyncio.gather(*in_flight, return_exceptions=True)
+        # Let the scheduler's job coroutines see their work finish before the loop closes under them.
+        for _ in range(3):
+            await asyncio.sleep(0)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.clock import Clock, SystemClock
+from sandbox.facebook import FacebookSandbox
 from sandbox.twitter import TwitterSandbox
 from sandbox.world import Platform
 
@@ -10,5 +11,5 @@ from sandbox.world import Platform
 def all_sandboxes(clock: Clock | None = None) -> list[Platform]:
     """One fresh stand-in per platform, sharing one clock."""
     clock = clock or SystemClock()
-    platforms: list[Platform] = [TwitterSandbox(clock)]
+    platforms: list[Platform] = [FacebookSandbox(clock), TwitterSandbox(clock)]
     return platforms

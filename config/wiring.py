@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from config.settings import CONFIG_DIR, Settings, enabled_parts
+from config.sources_facebook import facebook_sources, facebook_webhook_app
+from config.sources_twitter import twitter_sources
 from core.agencies import AgencyDirectory, load_agencies
 from core.clock import Clock, SystemClock
 from core.ports import Source
@@ -53,19 +55,7 @@ def build_sources(settings: Settings, clock: Clock) -> list[Source]:
 
 def _source_builders() -> list[Callable[[Settings, Clock], list[Source]]]:
     # Each platform's builder lives beside the settings it reads; imported here, explicitly, in one place.
-    builders: list[Callable[[Settings, Clock], list[Source]]] = []
-    try:
-        from config.sources_facebook import facebook_sources
-
-        builders.append(facebook_sources)
-    except ImportError:
-        log.debug("facebook connector not installed")
-    try:
-        from config.sources_twitter import twitter_sources
-
-        builders.append(twitter_sources)
-    except ImportError:
-        log.debug("twitter connector not installed")
+    builders: list[Callable[[Settings, Clock], list[Source]]] = [facebook_sources, twitter_sources]
     try:
         from config.sources_instagram import instagram_sources
 
@@ -88,6 +78,9 @@ def build_system(settings: Settings, clock: Clock | None = None) -> System:
     sources = build_sources(settings, clock)
     listener = Listener(sources, store.mentions, store.health, clock)
     system = System(settings=settings, clock=clock, store=store, agencies=agencies, listener=listener)
+    webhook = facebook_webhook_app(settings, store)
+    if webhook is not None:
+        system.web_apps["/webhooks/facebook"] = webhook
     for source in sources:
         system.stages.append(
             Stage(f"listen:{source.name}", _poller(listener, source.name), poll_interval(settings, source))

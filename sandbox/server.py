@@ -115,6 +115,7 @@ class PlatformServer:
 
         class _Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # small JSON answers would otherwise wait ~40 ms for a delayed ACK
 
             def do_GET(self) -> None:
                 server._serve(self, "GET")
