@@ -36,16 +36,22 @@ async def run_forever(system: System, stop: asyncio.Event, extra: list[Callable[
     """Run until `stop` is set; in-flight work finishes (or its transaction rolls back) before returning."""
     scheduler = AsyncIOScheduler(timezone=BANGKOK, job_defaults={"coalesce": True, "max_instances": 1,
                                                                  "misfire_grace_time": 30})
-    in_flight: set[asyncio.Task[int]] = set()
+    running: set[asyncio.Task[None]] = set()
 
     def job_for(stage: Stage) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
-            task = asyncio.ensure_future(asyncio.to_thread(_run_stage, stage))
-            in_flight.add(task)
+            if stop.is_set():
+                return
+            # The work runs as its own task so shutdown can wait for it rather than cancel it mid-transaction.
+            task: asyncio.Task[None] = asyncio.ensure_future(_in_thread(stage))
+            running.add(task)
+            task.add_done_callback(running.discard)
             try:
-                await task
-            finally:
-                in_flight.discard(task)
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                if stop.is_set():
+                    return  # the scheduler is shutting down; run_forever itself waits for `task` to finish
+                raise
 
         return job
 
@@ -57,16 +63,17 @@ async def run_forever(system: System, stop: asyncio.Event, extra: list[Callable[
     try:
         await stop.wait()
     finally:
-        log.info("shutting down: waiting for %d running job(s) to finish", len(in_flight))
+        log.info("shutting down: waiting for %d running job(s) to finish", len(running))
         scheduler.shutdown(wait=False)
         for service in services:
             service.cancel()
         await asyncio.gather(*services, return_exceptions=True)
-        if in_flight:
-            await asyncio.gather(*in_flight, return_exceptions=True)
-        # Let the scheduler's job coroutines see their work finish before the loop closes under them.
-        for _ in range(3):
-            await asyncio.sleep(0)
+        while running:
+            await asyncio.gather(*list(running), return_exceptions=True)
+
+
+async def _in_thread(stage: Stage) -> None:
+    await asyncio.to_thread(_run_stage, stage)
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:

@@ -98,6 +98,8 @@ class InstagramSettings(BaseModel):
     profile: str = ""  # the agency's own account whose posts' comments we read
     hashtags: Words = Field(default_factory=list)
     recent_posts: int = 12
+    hashtag_posts: int = 50  # most posts read per hashtag per poll
+    request_timeout: float = 30
     poll_seconds: float = 600
 
     @property
@@ -111,7 +113,9 @@ class PantipSettings(BaseModel):
     rooms: Words = Field(default_factory=list)
     keywords: Words = Field(default_factory=list)
     download_delay: float = 2.0
+    autothrottle_start_delay: float = 5.0
     max_topics: int = 50
+    crawl_timeout_seconds: float = 1800  # the child crawl is killed after this
     poll_seconds: float = 900
 
     @property
@@ -126,6 +130,9 @@ class TelegramSettings(BaseModel):
     channel_id: str = ""  # public channel for broadcasts
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"  # where the bot's webhook server listens, behind the HTTPS proxy
+    webhook_port: int = 8443
+    user_messages_per_minute: int = 5  # per citizen; the first message over gets a polite notice, then silence
     poll_seconds: float = 5
 
     @property

@@ -32,8 +32,24 @@ def build_web(system: System) -> Starlette:
     routes: list[Any] = [Route("/healthz", health)]
     # Longest paths first so "/" (the dashboard) never shadows "/webhooks/...".
     for path, app in sorted(system.web_apps.items(), key=lambda item: -len(item[0])):
-        routes.append(Mount(path.rstrip("/") or "", app=app))
+        prefix = path.rstrip("/")
+        if prefix:
+            # Platforms call the exact URL they were given (no trailing slash): serve it as the app's root.
+            routes.append(Route(prefix, endpoint=_as_root(app, prefix), methods=["GET", "POST", "HEAD"]))
+        routes.append(Mount(prefix, app=app))
     return Starlette(routes=routes)
+
+
+class _as_root:  # noqa: N801 - used like a function; a class so Starlette treats it as an ASGI app
+    """Hands `app` a request for exactly `prefix` as if it had come to "/"."""
+
+    def __init__(self, app: Any, prefix: str) -> None:
+        self._app = app
+        self._prefix = prefix
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        inner = dict(scope, path="/", raw_path=b"/", root_path=scope.get("root_path", "") + self._prefix)
+        await self._app(inner, receive, send)
 
 
 async def serve(app: Starlette, host: str, port: int, stop: asyncio.Event) -> None:

@@ -10,6 +10,9 @@ from typing import Any
 
 from config.settings import CONFIG_DIR, Settings, enabled_parts
 from config.sources_facebook import facebook_sources, facebook_webhook_app
+from config.sources_instagram import instagram_sources
+from config.sources_pantip import pantip_sources
+from config.sources_telegram import telegram_sources
 from config.sources_twitter import twitter_sources
 from core.agencies import AgencyDirectory, load_agencies
 from core.clock import Clock, SystemClock
@@ -55,14 +58,8 @@ def build_sources(settings: Settings, clock: Clock) -> list[Source]:
 
 def _source_builders() -> list[Callable[[Settings, Clock], list[Source]]]:
     # Each platform's builder lives beside the settings it reads; imported here, explicitly, in one place.
-    builders: list[Callable[[Settings, Clock], list[Source]]] = [facebook_sources, twitter_sources]
-    try:
-        from config.sources_instagram import instagram_sources
-
-        builders.append(instagram_sources)
-    except ImportError:
-        log.debug("instagram connector not installed")
-    return builders
+    return [facebook_sources, twitter_sources, instagram_sources, lambda s, c: pantip_sources(s, c),
+            telegram_sources]
 
 
 def load_agencies_default() -> AgencyDirectory:

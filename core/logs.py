@@ -32,5 +32,7 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "urllib3", "apscheduler", "alembic", "scrapy", "telegram", "tweepy", "instaloader", "uvicorn.access"):
+    noisy_libraries = ("httpx", "httpcore", "urllib3", "apscheduler", "alembic", "scrapy", "telegram", "tweepy",
+                       "instaloader", "uvicorn.access")
+    for noisy in noisy_libraries:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

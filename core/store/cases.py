@@ -155,6 +155,17 @@ class CaseStore:
         now = self._clock.now()
         return [case for case in self.for_agency(agency) if case.sla_due_at < now]
 
+    def changed_since(self, since: datetime, status: CaseStatus, limit: int = 200) -> list[Case]:
+        """Cases now in `status` whose last change was at or after `since`, oldest change first (notifiers)."""
+        query = (
+            sa.select(cases)
+            .where(cases.c.status == status.value, cases.c.updated_at >= since)
+            .order_by(cases.c.updated_at, cases.c.id)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [to_case(row) for row in conn.execute(query).mappings()]
+
     def events(self, case_id: int) -> list[dict[str, object]]:
         query = sa.select(case_events).where(case_events.c.case_id == case_id).order_by(case_events.c.id)
         with self._engine.connect() as conn:

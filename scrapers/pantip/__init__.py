@@ -1,0 +1,1 @@
+"""Pantip listening: a Scrapy crawl of tracked tags, rooms and keyword search, run in a child process."""
