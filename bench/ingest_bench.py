@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import tempfile
 import time
 from datetime import UTC, datetime
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -46,9 +49,20 @@ def seed_tweets(sandbox: TwitterSandbox, count: int) -> None:
         sandbox.add_tweet(f"ร้องเรียน {texts[n % len(texts)]}", f"citizen{n % 997}", f"ประชาชน {n % 997}")
 
 
-def end_to_end(sandbox: TwitterSandbox, url: str, count: int) -> tuple[float, int, list[Mention]]:
+def serve_sandbox(count: int, ready: Connection, stop: Event) -> None:
+    """In its own process, as X is: the stand-in's work must not share our interpreter's lock."""
+    sandbox = TwitterSandbox()
+    sandbox.set_limit("search", 1_000_000)
+    sandbox.start()
+    seed_tweets(sandbox, count)
+    ready.send((sandbox.url, sandbox.bearer_token))
+    stop.wait()
+    sandbox.stop()
+
+
+def end_to_end(api_url: str, token: str, url: str, count: int) -> tuple[float, int, list[Mention]]:
     store = Store.open(url, SystemClock())
-    client = build_client(sandbox.url, sandbox.bearer_token)
+    client = build_client(api_url, token)
     source = TwitterSearch(client, "ร้องเรียน", SystemClock(), max_pages=count // PAGE + 2)
     listener = Listener([source], store.mentions, store.health, SystemClock())
     started = time.perf_counter()
@@ -105,13 +119,14 @@ def main() -> None:
     parser.add_argument("--database-url", default="", help="PostgreSQL URL for an extra store-only row")
     options = parser.parse_args()
 
-    sandbox = TwitterSandbox()
-    sandbox.set_limit("search", 1_000_000)
-    sandbox.start()
-    seed_tweets(sandbox, options.tweets)
+    receive, send = multiprocessing.Pipe(duplex=False)
+    stop = multiprocessing.Event()
+    server = multiprocessing.Process(target=serve_sandbox, args=(options.tweets, send, stop), daemon=True)
+    server.start()
+    api_url, token = receive.recv()
     rows = []
     with tempfile.TemporaryDirectory() as folder:
-        elapsed, stored, batch = end_to_end(sandbox, fresh_sqlite(folder, "e2e"), options.tweets)
+        elapsed, stored, batch = end_to_end(api_url, token, fresh_sqlite(folder, "e2e"), options.tweets)
         rows.append(("end to end: X stand-in → Listener → SQLite", stored, elapsed))
         first, again = store_only(fresh_sqlite(folder, "store"), batch)
         rows.append(("store only: MentionStore.ingest, pages of 100, SQLite", len(batch), first))
@@ -123,7 +138,8 @@ def main() -> None:
                 first_pg, again_pg = store_only(url, batch)
             rows.append(("store only, PostgreSQL", len(batch), first_pg))
             rows.append(("dedup, PostgreSQL", len(batch), again_pg))
-    sandbox.stop()
+    stop.set()
+    server.join(timeout=10)
 
     print(f"\nIngest benchmark ({options.tweets} tweets, {platform.python_implementation()} "
           f"{platform.python_version()}, {os.cpu_count()} cores)\n")

@@ -35,12 +35,12 @@ def build_web(system: System) -> Starlette:
         prefix = path.rstrip("/")
         if prefix:
             # Platforms call the exact URL they were given (no trailing slash): serve it as the app's root.
-            routes.append(Route(prefix, endpoint=_as_root(app, prefix), methods=["GET", "POST", "HEAD"]))
+            routes.append(Route(prefix, endpoint=_RootMount(app, prefix), methods=["GET", "POST", "HEAD"]))
         routes.append(Mount(prefix, app=app))
     return Starlette(routes=routes)
 
 
-class _as_root:  # noqa: N801 - used like a function; a class so Starlette treats it as an ASGI app
+class _RootMount:  # a class, not a function, so Starlette treats it as an ASGI app
     """Hands `app` a request for exactly `prefix` as if it had come to "/"."""
 
     def __init__(self, app: Any, prefix: str) -> None:

@@ -80,7 +80,9 @@ class TwitterSandbox(PlatformServer):
         self.access_token, self.access_token_secret = "1111-sandbox-x-access", "sandbox-x-access-secret"
         self.account = _Account("1460000000000001111", "GCC1111", "ศูนย์บริการข้อมูลภาครัฐเพื่อประชาชน 1111")
         self.users: dict[str, dict[str, str]] = {}
-        self.tweets: dict[str, Tweet] = {}
+        self.tweets: dict[str, Tweet] = {}  # insertion order is id order: ids only grow
+        # Per query, how far the tweet list has been matched and what matched: a page costs O(page), not O(all).
+        self._matched: dict[str, tuple[int, list[Tweet]]] = {}
         self.posted: list[Tweet] = []  # what the desk itself tweeted, for the reply and broadcast tests
         self.suspended: set[str] = set()
         self._limits = {**DEFAULT_LIMITS, **(limits or {})}
@@ -93,6 +95,7 @@ class TwitterSandbox(PlatformServer):
         self.route("GET", r"/2/users/(?P<id>[^/]+)/mentions", self._guard("mentions", self._mentions))
         self.route("GET", r"/2/tweets/search/recent", self._guard("search", self._search))
         self.route("GET", r"/2/users/me", self._guard("me", self._me, user_context=True))
+        self.route("GET", r"/2/users/(?P<id>\d+)/tweets", self._guard("timeline", self._user_tweets))
         self.route("POST", r"/2/tweets", self._guard("create", self._create, user_context=True))
         self.route("DELETE", r"/2/tweets/(?P<id>\d+)", self._guard("delete", self._delete, user_context=True))
 
@@ -281,9 +284,17 @@ class TwitterSandbox(PlatformServer):
                                               "resource_id": user_id, "type": PROBLEMS + "resource-not-found"}]})
         at_handle = re.compile(rf"@{re.escape(self.users[user_id]['username'])}(?![A-Za-z0-9_])", re.IGNORECASE)
         with self._lock:
-            found = [t for t in self.tweets.values() if not t.deleted and at_handle.search(t.text)]
-        found = sorted(found, key=lambda t: int(t.id), reverse=True)[:MENTIONS_CAP]
+            found = [t for t in self._matching(f"mentions:{user_id}", lambda t: bool(at_handle.search(t.text)))
+                     if not t.deleted][-MENTIONS_CAP:]
         return self._timeline(request, found, min_results=5, token_param="pagination_token")
+
+    def _matching(self, key: str, predicate: Callable[[Tweet], bool]) -> list[Tweet]:
+        """Tweets (oldest first) for which `predicate` holds, matching only tweets added since the last call."""
+        scanned, matched = self._matched.get(key, (0, []))
+        ordered = list(self.tweets.values())
+        matched = matched + [t for t in ordered[scanned:] if predicate(t)]
+        self._matched[key] = (len(ordered), matched)
+        return matched
 
     def _search(self, request: Request) -> Response:
         query = request.query.get("query", "")
@@ -297,8 +308,8 @@ class TwitterSandbox(PlatformServer):
             return invalid_request("since_id", since, f"Invalid 'since_id':'{since}'. 'since_id' must be a tweet id "
                                    f"created after {cutoff.strftime('%Y-%m-%dT%H:%MZ')}.")
         with self._lock:
-            found = [t for t in self.tweets.values()
-                     if not t.deleted and t.created_at >= cutoff and matches(self._candidate(t))]
+            found = [t for t in self._matching(f"search:{query}", lambda t: matches(self._candidate(t)))
+                     if not t.deleted and t.created_at >= cutoff]
         return self._timeline(request, found, min_results=10, token_param="next_token")
 
     def _candidate(self, tweet: Tweet) -> Candidate:
@@ -306,17 +317,27 @@ class TwitterSandbox(PlatformServer):
 
     def _timeline(self, request: Request, tweets: list[Tweet], *, min_results: int, token_param: str,
                   count_page: bool = True) -> Response:
-        """One newest-first page of `tweets` as X lays it out, honouring since/until ids and the page token."""
+        """One newest-first page of `tweets` (given oldest first), honouring since/until ids and the page token."""
         params = request.query
         refused = check_params(params, min_results, token_param)
         if refused is not None:
             return refused
         since, until = int(params.get("since_id") or 0), int(params.get("until_id") or 0)
         bound = int(params[token_param], 36) if params.get(token_param) else 0
-        eligible = sorted((t for t in tweets if int(t.id) > since and (not until or int(t.id) < until)
-                           and (not bound or int(t.id) < bound)), key=lambda t: int(t.id), reverse=True)
+        ceiling = min(b for b in (until, bound) if b) if (until or bound) else 0
         size = int(params.get("max_results") or 10)
-        page, rest = eligible[:size], eligible[size:]
+        page: list[Tweet] = []
+        rest = False
+        for tweet in reversed(tweets):
+            number = int(tweet.id)
+            if ceiling and number >= ceiling:
+                continue
+            if number <= since:
+                break
+            if len(page) == size:
+                rest = True
+                break
+            page.append(tweet)
         fields = set(filter(None, params.get("tweet.fields", "").split(",")))
         body: dict[str, Any] = {}
         if page:
@@ -369,6 +390,13 @@ class TwitterSandbox(PlatformServer):
             self._armed = [a for a in self._armed if a not in due]
         for armed in due:
             self.fail(re.escape(request.path), armed.make(next_page))
+
+    def _user_tweets(self, request: Request) -> Response:
+        """A user's own tweets and replies, newest first (the reply adapter looks here after a crash)."""
+        user_id = request.match["id"]
+        with self._lock:
+            found = [t for t in self.tweets.values() if t.author_id == user_id and not t.deleted]
+        return self._timeline(request, found, min_results=5, token_param="pagination_token")
 
     def _me(self, request: Request) -> Response:
         account = self.users[self.account.user_id]
