@@ -15,6 +15,7 @@ from core.domain import Classification, Label, Mention, Platform
 # Platforms our libraries can answer on; Instagram (instaloader) and Pantip (Scrapy) only read.
 ANSWERABLE = frozenset({Platform.FACEBOOK, Platform.TWITTER, Platform.TELEGRAM})
 MESSENGER_WINDOW = timedelta(hours=24)
+HANDLE_OR_LINK = re.compile(r"@[A-Za-z0-9_.]+|https?://\S+")
 
 
 class Action(enum.StrEnum):
@@ -87,7 +88,7 @@ def decide(mention: Mention, verdict: Classification, knowledge: KnowledgeBase, 
 
 def _inquiry(mention: Mention, verdict: Classification, knowledge: KnowledgeBase, rules: Rules,
              now: datetime, base: dict[str, object]) -> Plan:
-    matches = knowledge.search(mention.text, k=1)
+    matches = knowledge.search(question_text(mention.text), k=1)
     best = matches[0] if matches else None
     today = now.date()
     if verdict.confidence < rules.answer_min_confidence:
@@ -101,6 +102,11 @@ def _inquiry(mention: Mention, verdict: Classification, knowledge: KnowledgeBase
         return Plan(Action.REVIEW, f"{why} ({best.entry.id})", answer=best, **base)  # type: ignore[arg-type]
     return Plan(Action.ANSWER, f"faq {best.entry.id}", answer=best, hold_reply=not _can_reply(mention, now),
                 **base)  # type: ignore[arg-type]
+
+
+def question_text(text: str) -> str:
+    """The citizen's question without @handles and links (every X mention starts with "@GCC1111")."""
+    return " ".join(HANDLE_OR_LINK.sub(" ", text).split())
 
 
 def _can_reply(mention: Mention, now: datetime) -> bool:

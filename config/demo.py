@@ -74,7 +74,7 @@ async def run_demo(*, data_dir: Path, port: int, seconds: float, fresh: bool) ->
     try:
         settings = load_settings(demo_environment(sandbox, data_dir.resolve(), port))
         configure_logging(settings.log_level)
-        system = build_system(settings)
+        system = build_system(settings, telegram_bot=True)
         add_demo_users(system)
         posts = load_seed()
         sandbox.seed(posts[: len(posts) // 3])
@@ -122,7 +122,7 @@ async def _run(system: System, sandbox: Sandbox, seconds: float) -> None:
     app = build_web(system)
     host, port = system.settings.dashboard.host, system.settings.dashboard.port
     extra: list[Callable[[], Awaitable[None]]] = [lambda: serve(app, host, port, stop),
-                                                  lambda: _show_new_mentions(system, stop)]
+                                                  lambda: _show_new_mentions(system, stop), *system.services]
     if seconds:
         extra.append(lambda: _stop_after(stop, seconds))
     if "/webhooks/facebook" in system.web_apps:

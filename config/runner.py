@@ -29,9 +29,9 @@ def secrets_of(settings: Settings) -> list[str]:
     return [s for s in found if s]
 
 
-def start(settings: Settings) -> System:
+def start(settings: Settings, *, telegram_bot: bool = False) -> System:
     configure_logging(settings.log_level, secrets_of(settings))
-    system = build_system(settings)
+    system = build_system(settings, telegram_bot=telegram_bot)
     log.info("database: %s", system.store.engine.url.render_as_string(hide_password=True))
     log.info(describe_enabled(settings))
     return system
@@ -49,13 +49,14 @@ def listen_command(settings: Settings, *, once: bool, only: str | None) -> None:
             return
         system.stages = [s for s in system.stages if s.name.startswith("listen:") and (only is None or
                                                                                      s.name == f"listen:{only}")]
-        asyncio.run(_serve_until_stopped(system, web=False))
+        asyncio.run(_serve_until_stopped(system, web=False, services=False))
     finally:
         system.close()
 
 
 def run_command(settings: Settings, *, once: bool) -> None:
-    system = start(settings)
+    # A single cycle reads Telegram with the listen-only source; a running desk lets the bot receive updates.
+    system = start(settings, telegram_bot=not once)
     try:
         if once:
             for stage, done in run_cycle(system).items():
@@ -66,10 +67,10 @@ def run_command(settings: Settings, *, once: bool) -> None:
         system.close()
 
 
-async def _serve_until_stopped(system: System, *, web: bool) -> None:
+async def _serve_until_stopped(system: System, *, web: bool, services: bool = True) -> None:
     stop = asyncio.Event()
     install_signal_handlers(stop)
-    extra: list[Callable[[], Awaitable[None]]] = []
+    extra: list[Callable[[], Awaitable[None]]] = list(system.services) if services else []
     if web:
         app = build_web(system)
         host, port = system.settings.dashboard.host, system.settings.dashboard.port

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from config.wiring import Stage, System
+from config.system import Stage, System
 from core.clock import BANGKOK
 
 log = logging.getLogger("gcc1111.run")

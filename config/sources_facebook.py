@@ -9,6 +9,7 @@ from core.clock import Clock
 from core.ports import Source
 from core.store import Store
 from scrapers.facebook import GraphClient, MessengerSource, PageFeedSource, create_facebook_webhook
+from scrapers.facebook.webhook import Ingest
 
 
 def facebook_sources(settings: Settings, clock: Clock) -> list[Source]:
@@ -30,7 +31,7 @@ def facebook_sources(settings: Settings, clock: Clock) -> list[Source]:
     return sources
 
 
-def facebook_webhook_app(settings: Settings, store: Store) -> ASGIApp | None:
+def facebook_webhook_app(settings: Settings, store: Store, ingest: Ingest | None = None) -> ASGIApp | None:
     """The webhook receiver, when the Page, the app secret and a verify token are all set; else None."""
     facebook = settings.facebook
     if not facebook.enabled or facebook.app_secret is None or facebook.verify_token is None:
@@ -43,6 +44,6 @@ def facebook_webhook_app(settings: Settings, store: Store) -> ASGIApp | None:
         page_id=facebook.page_id,
         verify_token=verify_token,
         app_secret=app_secret,
-        store=store.mentions,
+        store=ingest or store.mentions,
         on_unreadable=store.health.save_unreadable,
     )

@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from config.wiring import System
+from config.system import System
 
 log = logging.getLogger("gcc1111.web")
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from config.responder_wiring import add_responder, ingest_and_kick
 from config.settings import CONFIG_DIR, Settings, enabled_parts
 from config.sources_facebook import facebook_sources, facebook_webhook_app
 from config.sources_instagram import instagram_sources
 from config.sources_pantip import pantip_sources
 from config.sources_telegram import telegram_sources
 from config.sources_twitter import twitter_sources
+from config.system import Stage, System
 from core.agencies import AgencyDirectory, load_agencies
 from core.clock import Clock, SystemClock
 from core.ports import Source
@@ -23,43 +23,25 @@ from scrapers.listener import Listener
 log = logging.getLogger("gcc1111")
 
 
-@dataclass
-class Stage:
-    """One step of the pipeline the runtime drives on a timer: `run_once()` returns how much it did."""
+def build_sources(settings: Settings, clock: Clock, *, telegram_bot: bool = False) -> list[Source]:
+    """Every enabled connector; a platform without credentials contributes nothing.
 
-    name: str
-    run_once: Callable[[], int]
-    every_seconds: float
-
-
-@dataclass
-class System:
-    """Everything `gcc1111 run` needs, built once and passed down."""
-
-    settings: Settings
-    clock: Clock
-    store: Store
-    agencies: AgencyDirectory
-    listener: Listener
-    stages: list[Stage] = field(default_factory=list)
-    web_apps: dict[str, Any] = field(default_factory=dict)  # mount path -> ASGI app (webhooks, dashboard)
-
-    def close(self) -> None:
-        self.store.close()
-
-
-def build_sources(settings: Settings, clock: Clock) -> list[Source]:
-    """Every enabled connector; a platform without credentials contributes nothing."""
+    With the Telegram bot running, the bot receives updates itself (Telegram allows one reader of
+    getUpdates), so the listen-only Telegram source is left out.
+    """
     sources: list[Source] = []
-    for builder in _source_builders():
+    for builder in _source_builders(telegram_bot):
         sources.extend(builder(settings, clock))
     return sources
 
 
-def _source_builders() -> list[Callable[[Settings, Clock], list[Source]]]:
+def _source_builders(telegram_bot: bool) -> list[Callable[[Settings, Clock], list[Source]]]:
     # Each platform's builder lives beside the settings it reads; imported here, explicitly, in one place.
-    return [facebook_sources, twitter_sources, instagram_sources, lambda s, c: pantip_sources(s, c),
-            telegram_sources]
+    builders: list[Callable[[Settings, Clock], list[Source]]] = [
+        facebook_sources, twitter_sources, instagram_sources, lambda s, c: pantip_sources(s, c)]
+    if not telegram_bot:
+        builders.append(telegram_sources)
+    return builders
 
 
 def load_agencies_default() -> AgencyDirectory:
@@ -67,21 +49,26 @@ def load_agencies_default() -> AgencyDirectory:
     return load_agencies(CONFIG_DIR / "agencies.yaml")
 
 
-def build_system(settings: Settings, clock: Clock | None = None) -> System:
-    """Open the store (migrating it), read the agency directory and build every enabled stage."""
+def build_system(settings: Settings, clock: Clock | None = None, *, telegram_bot: bool = False) -> System:
+    """Open the store (migrating it), read the agency directory and build every enabled stage.
+
+    `telegram_bot` runs the public bot as a service (for `run` and `demo`); without it Telegram is read
+    by a listen-only source, as `listen` and `run --once` need.
+    """
     clock = clock or SystemClock()
     store = Store.open(settings.store_url, clock)
     agencies = load_agencies_default()
-    sources = build_sources(settings, clock)
+    sources = build_sources(settings, clock, telegram_bot=telegram_bot)
     listener = Listener(sources, store.mentions, store.health, clock)
     system = System(settings=settings, clock=clock, store=store, agencies=agencies, listener=listener)
-    webhook = facebook_webhook_app(settings, store)
-    if webhook is not None:
-        system.web_apps["/webhooks/facebook"] = webhook
     for source in sources:
         system.stages.append(
             Stage(f"listen:{source.name}", _poller(listener, source.name), poll_interval(settings, source))
         )
+    responding = add_responder(system, with_bot=telegram_bot)
+    webhook = facebook_webhook_app(settings, store, ingest=ingest_and_kick(store, responding.kick))
+    if webhook is not None:
+        system.web_apps["/webhooks/facebook"] = webhook
     return system
 
 

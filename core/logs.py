@@ -33,6 +33,6 @@ def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     noisy_libraries = ("httpx", "httpcore", "urllib3", "apscheduler", "alembic", "scrapy", "telegram", "tweepy",
-                       "instaloader", "uvicorn.access")
+                       "instaloader", "bm25s", "uvicorn.access")
     for noisy in noisy_libraries:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
