@@ -28,12 +28,13 @@ def world() -> Iterator[Sandbox]:
     sandbox.stop()
 
 
-def run_once(world: Sandbox, data_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_once(world: Sandbox, data_dir: Path, command: tuple[str, ...] = ("run", "--once")
+             ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GCC1111_")}
     env.update(world.env())
     env.update({"GCC1111_DATA_DIR": str(data_dir), "GCC1111_PANTIP__DOWNLOAD_DELAY": "0",
                 "GCC1111_PANTIP__AUTOTHROTTLE_START_DELAY": "0", "PYTHAINLP_OFFLINE": "1"})
-    return subprocess.run([sys.executable, "-m", "config", "run", "--once"], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "config", *command], capture_output=True, text=True, env=env,
                           timeout=300, check=False)
 
 
@@ -55,6 +56,18 @@ def test_run_once_stores_everything_once_and_is_idempotent(world: Sandbox, tmp_p
     store = Store.open(f"sqlite:///{tmp_path / 'gcc1111.sqlite'}", SystemClock())
     assert store.mentions.count() == sum(firsts.values())
     store.close()
+
+
+def test_listen_once_stores_every_post_once_and_a_second_run_reads_nothing_new(world: Sandbox, tmp_path: Path) -> None:
+    first = run_once(world, tmp_path, ("listen", "--once"))
+    second = run_once(world, tmp_path, ("listen", "--once"))
+
+    assert first.returncode == 0, first.stderr
+    new = {m[1]: int(m[2]) for m in re.finditer(r"^(\S+): (\d+) new mentions", first.stdout, re.MULTILINE)}
+    again = {m[1]: int(m[2]) for m in re.finditer(r"^(\S+): (\d+) new mentions", second.stdout, re.MULTILINE)}
+    assert sum(new.values()) > 100 and all(new[name] > 0 for name in ("facebook.feed", "pantip", "telegram"))
+    assert set(again.values()) == {0} and set(again) == set(new)
+    assert "error" not in second.stdout
 
 
 def test_ctrl_c_stops_run_cleanly_after_work_in_flight(world: Sandbox, tmp_path: Path) -> None:
