@@ -290,7 +290,9 @@ def build_cli() -> typer.Typer:
 
 def _extensions() -> list[Callable[[typer.Typer], None]]:
     """Command groups owned by other capabilities, added in one visible place."""
-    return []
+    from config.cli_nlp import register as classifier_commands
+
+    return [classifier_commands]
 
 
 def main() -> None:

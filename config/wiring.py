@@ -18,9 +18,12 @@ from core.agencies import AgencyDirectory, load_agencies
 from core.clock import Clock, SystemClock
 from core.ports import Source
 from core.store import Store
+from nlp.model import ThaiClassifier
+from nlp.stage import ClassifyStage
 from scrapers.listener import Listener
 
 log = logging.getLogger("gcc1111")
+CLASSIFY_SECONDS = 2.0  # a timer for safety; new mentions wake the pipeline (classify first) at once
 
 
 def build_sources(settings: Settings, clock: Clock, *, telegram_bot: bool = False) -> list[Source]:
@@ -65,6 +68,9 @@ def build_system(settings: Settings, clock: Clock | None = None, *, telegram_bot
         system.stages.append(
             Stage(f"listen:{source.name}", _poller(listener, source.name), poll_interval(settings, source))
         )
+    classify = ClassifyStage(store.classifications, ThaiClassifier.load(settings.classifier.model_path),
+                             batch_size=settings.classifier.batch_size)
+    system.stages.append(Stage("classify", classify.run_once, CLASSIFY_SECONDS))
     responding = add_responder(system, with_bot=telegram_bot)
     webhook = facebook_webhook_app(settings, store, ingest=ingest_and_kick(store, responding.kick))
     if webhook is not None:

@@ -10,6 +10,7 @@ from core.clock import Clock
 from core.store.audit import AuditLog
 from core.store.broadcasts import BroadcastStore
 from core.store.cases import CaseStore
+from core.store.classifications import ClassificationStore
 from core.store.engine import open_engine
 from core.store.health import HealthStore
 from core.store.mentions import MentionStore
@@ -33,6 +34,7 @@ class Store:
     outbox: Outbox
     broadcasts: BroadcastStore
     triage: TriageQueue
+    classifications: ClassificationStore
 
     @classmethod
     def open(cls, url: str, clock: Clock, *, migrate: bool = True) -> Store:
@@ -51,6 +53,7 @@ class Store:
             outbox=Outbox(engine, clock),
             broadcasts=BroadcastStore(engine, clock),
             triage=TriageQueue(engine, clock),
+            classifications=ClassificationStore(engine, clock),
         )
 
     def close(self) -> None:
