@@ -31,7 +31,7 @@ class Rules:
     """Thresholds and switches from settings (ResponderSettings) and staff-edited files."""
 
     answer_min_confidence: float = 0.75
-    faq_min_coverage: float = 0.55
+    faq_min_coverage: float = 0.40
     case_min_confidence: float = 0.6
     reply_to_other: bool = False
     sensitive_terms: tuple[str, ...] = ()

@@ -220,6 +220,46 @@ def faq_check() -> None:
     out.print(table)
 
 
+def faq_evaluate(
+    data: Annotated[Path, typer.Option(help='JSONL file, one {"text": ..., "expected": faq id or null} a line')],
+    threshold: Annotated[float | None, typer.Option(help="coverage threshold (default: the configured one)")] = None,
+    today: Annotated[str | None, typer.Option(help="judge drafts and review dates as of YYYY-MM-DD")] = None,
+) -> None:
+    """Measure the knowledge base on held-out questions: precision of automatic answers and coverage."""
+    from datetime import date, datetime
+
+    from bots.faq_eval import SWEEP, evaluate, load_examples, sweep, unknown_ids
+    from bots.knowledge import KnowledgeBase, load_faq, thai_tokenizer
+    from config.settings import CONFIG_DIR
+
+    chosen = _settings().responder.faq_min_score if threshold is None else threshold
+    try:
+        day = date.fromisoformat(today) if today else datetime.now(BANGKOK).date()
+    except ValueError:
+        raise _fail(f"--today {today!r} is not a date (YYYY-MM-DD)") from None
+    knowledge = KnowledgeBase(load_faq(CONFIG_DIR / "faq"), thai_tokenizer())
+    examples = load_examples(data)
+    if unknown := unknown_ids(examples, knowledge):
+        raise _fail(f"{data}: expected ids not in config/faq: {', '.join(unknown)}")
+    report = evaluate(knowledge, examples, chosen, day)
+    figures = Table("figure", "value", title=f"{data.name}: {len(examples)} questions, threshold {chosen:.2f}")
+    for verdict in ("answered-correct", "answered-wrong", "abstained-correct", "abstained-missed"):
+        figures.add_row(verdict, str(report.count(verdict)))
+    figures.add_row("held back (draft or past review)", str(report.held_back))
+    figures.add_row("accuracy@1 (covered questions)", f"{report.accuracy_at_1:.3f}")
+    figures.add_row("precision of automatic answers", f"{report.precision:.3f}" if report.answered else "n/a")
+    figures.add_row("coverage (answered / covered)", f"{report.coverage:.3f}")
+    out.print(figures)
+    table = Table("threshold", "answered", "wrong", "precision", "coverage", title="choosing a threshold")
+    for row in sweep(knowledge, examples, SWEEP, day):
+        table.add_row(f"{row.threshold:.2f}", str(row.answered), str(row.count("answered-wrong")),
+                      f"{row.precision:.3f}" if row.answered else "n/a", f"{row.coverage:.3f}")
+    out.print(table)
+    for wrong in report.errors():
+        posted = wrong.answered.entry.id if wrong.answered else ""
+        out.print(f"wrong answer: {wrong.example.text!r} got {posted} (expected {wrong.example.expected or 'none'})")
+
+
 # --- listen / run / demo -------------------------------------------------------------------------------------
 def listen(
     once: Annotated[bool, typer.Option(help="poll every enabled source once and exit")] = False,
@@ -281,6 +321,7 @@ def build_cli() -> typer.Typer:
     faq = typer.Typer(help="The FAQ knowledge base in config/faq/.", no_args_is_help=True)
     faq.command("ask")(faq_ask)
     faq.command("check")(faq_check)
+    faq.command("evaluate")(faq_evaluate)
     app.add_typer(faq, name="faq")
 
     for register in _extensions():

@@ -19,5 +19,5 @@ def twitter_sources(settings: Settings, clock: Clock) -> list[Source]:
     if twitter.user_id:
         sources.append(TwitterMentions(client, twitter.user_id, clock))
     if twitter.query:
-        sources.append(TwitterSearch(client, twitter.query, clock))
+        sources.append(TwitterSearch(client, twitter.query, clock, own_user_id=twitter.user_id))
     return sources

@@ -360,3 +360,15 @@ def test_sources_are_built_from_settings(x: TwitterSandbox, sqlite_store: Store,
     assert [s.name for s in sources] == ["twitter.mentions", "twitter.search"]
     assert [s.name for s in only_search] == ["twitter.search"] and without_token == []
     assert [r.stored for r in results] == [2, 0] and sqlite_store.mentions.count() == 2
+
+
+def test_the_desks_own_replies_are_never_read_back_as_mentions(x: TwitterSandbox, sqlite_store: Store,
+                                                               clock: ManualClock) -> None:
+    citizen = x.add_tweet("ร้องเรียนไฟถนนดับหน้าบ้านค่ะ", "citizen1")
+    x.add_tweet("@citizen1 รับเรื่องแล้ว โทร 1111 ได้ตลอด 24 ชั่วโมง ร้องเรียน", x.account.username,
+                in_reply_to=citizen.id)
+    sources = twitter_sources(load_settings(env=x.env()), clock)
+    results = Listener(sources, sqlite_store.mentions, sqlite_store.health, clock).poll_all()
+
+    assert [r.error for r in results] == ["", ""]
+    assert stored_ids(sqlite_store) == [citizen.id]

@@ -61,10 +61,13 @@ class _SinceIdSource:
     page_param = "pagination_token"
     min_results = 5
 
-    def __init__(self, name: str, client: tweepy.Client, clock: Clock, *, max_results: int, max_pages: int) -> None:
+    def __init__(self, name: str, client: tweepy.Client, clock: Clock, *, max_results: int, max_pages: int,
+                 own_user_id: str = "") -> None:
         if not self.min_results <= max_results <= 100:
             raise ValueError(f"max_results must be {self.min_results}-100 for {name}, got {max_results}")
         self.name = name
+        # The desk's own replies say "1111" and other tracked words: never read them back as the public's.
+        self._own_user_id = own_user_id
         self._client = client
         self._clock = clock
         self._max_results = max_results
@@ -98,12 +101,14 @@ class _SinceIdSource:
                 newest = max(newest, *ids)
                 lowest = min(ids) if not lowest else min(lowest, *ids)
             token = timeline.next_token
+            public = [m for m in timeline.mentions
+                      if not self._own_user_id or m.raw.get("author_id") != self._own_user_id]
             if token is None:
                 since = str(newest) if newest else cursor.since_id
-                yield Page(timeline.mentions, Cursor(since_id=since).position())
+                yield Page(public, Cursor(since_id=since).position())
                 return
             in_progress = Cursor(cursor.since_id, str(newest), str(lowest)) if newest else None
-            yield Page(timeline.mentions, in_progress.position() if in_progress else None)
+            yield Page(public, in_progress.position() if in_progress else None)
         log.info("source %s: read %d pages, the rest waits for the next poll", self.name, self._max_pages)
 
     def _endpoint(self) -> Callable[..., requests.Response]:
@@ -126,7 +131,7 @@ class TwitterMentions(_SinceIdSource):
 
     def __init__(self, client: tweepy.Client, user_id: str, clock: Clock, *, name: str = "twitter.mentions",
                  max_results: int = 100, max_pages: int = 10) -> None:
-        super().__init__(name, client, clock, max_results=max_results, max_pages=max_pages)
+        super().__init__(name, client, clock, max_results=max_results, max_pages=max_pages, own_user_id=user_id)
         self.user_id = user_id
 
     def _endpoint(self) -> Callable[..., requests.Response]:
@@ -141,8 +146,8 @@ class TwitterSearch(_SinceIdSource):
     min_results = 10
 
     def __init__(self, client: tweepy.Client, query: str, clock: Clock, *, name: str = "twitter.search",
-                 max_results: int = 100, max_pages: int = 10) -> None:
-        super().__init__(name, client, clock, max_results=max_results, max_pages=max_pages)
+                 max_results: int = 100, max_pages: int = 10, own_user_id: str = "") -> None:
+        super().__init__(name, client, clock, max_results=max_results, max_pages=max_pages, own_user_id=own_user_id)
         self.query = query
 
     def _endpoint(self) -> Callable[..., requests.Response]:
