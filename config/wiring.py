@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from config.dashboard_wiring import dashboard_app
 from config.responder_wiring import add_responder, ingest_and_kick
 from config.settings import CONFIG_DIR, Settings, enabled_parts
 from config.sources_facebook import facebook_sources, facebook_webhook_app
@@ -75,6 +76,8 @@ def build_system(settings: Settings, clock: Clock | None = None, *, telegram_bot
     webhook = facebook_webhook_app(settings, store, ingest=ingest_and_kick(store, responding.kick))
     if webhook is not None:
         system.web_apps["/webhooks/facebook"] = webhook
+    if settings.dashboard.enabled:
+        system.web_apps["/"] = dashboard_app(system)
     return system
 
 

@@ -64,6 +64,7 @@ mentions = sa.Table(
     sa.Index("ix_mentions_stage_id", "stage", "id"),
     sa.Index("ix_mentions_posted_at", "posted_at"),
     sa.Index("ix_mentions_thread", "platform", "thread_id"),
+    sa.Index("ix_mentions_platform_id", "platform", "id"),  # 0003: the desk's platform filter
 )
 
 source_cursors = sa.Table(
@@ -88,6 +89,10 @@ classifications = sa.Table(
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("classified_at", UTCDateTime, nullable=False),
     sa.Index("ix_classifications_label_agency", "label", "agency"),
+    # 0003: the desk's filters, each in mention order so a page of the newest is an index range
+    sa.Index("ix_classifications_label_mention", "label", "mention_id"),
+    sa.Index("ix_classifications_agency_mention", "agency", "mention_id"),
+    sa.Index("ix_classifications_urgent_mention", "urgent", "mention_id"),
 )
 
 corrections = sa.Table(
@@ -153,6 +158,7 @@ replies = sa.Table(
     sa.Column("sent_at", UTCDateTime, nullable=True),
     sa.Index("ix_replies_status_next", "status", "next_attempt_at"),
     sa.Index("ix_replies_mention", "mention_id"),
+    sa.Index("ix_replies_sent_at", "sent_at"),  # 0003: response times
 )
 
 broadcasts = sa.Table(
