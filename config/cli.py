@@ -331,9 +331,10 @@ def build_cli() -> typer.Typer:
 
 def _extensions() -> list[Callable[[typer.Typer], None]]:
     """Command groups owned by other capabilities, added in one visible place."""
+    from config.cli_broadcast import register as broadcast_commands
     from config.cli_nlp import register as classifier_commands
 
-    return [classifier_commands]
+    return [classifier_commands, broadcast_commands]
 
 
 def main() -> None:

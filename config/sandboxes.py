@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.clock import Clock, SystemClock
 from sandbox.facebook import FacebookSandbox
+from sandbox.feeds import FeedsSandbox
 from sandbox.instagram import InstagramSandbox
 from sandbox.pantip import PantipSandbox
 from sandbox.telegram import TelegramSandbox
@@ -15,5 +16,5 @@ def all_sandboxes(clock: Clock | None = None) -> list[Platform]:
     """One fresh stand-in per platform, sharing one clock."""
     clock = clock or SystemClock()
     platforms: list[Platform] = [FacebookSandbox(clock), TwitterSandbox(clock), InstagramSandbox(clock),
-                                 PantipSandbox(clock), TelegramSandbox(clock)]
+                                 PantipSandbox(clock), TelegramSandbox(clock), FeedsSandbox(clock)]
     return platforms

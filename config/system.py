@@ -34,6 +34,7 @@ class System:
     stages: list[Stage] = field(default_factory=list)
     web_apps: dict[str, Any] = field(default_factory=dict)  # mount path -> ASGI app (webhooks, dashboard)
     services: list[Callable[[], Any]] = field(default_factory=list)  # long-running coroutines (bot, pipeline)
+    broadcasting: Any = None  # broadcasts' workflow and previewer, for the desk's broadcast pages
 
     def close(self) -> None:
         self.store.close()

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from config.broadcast_wiring import add_broadcasts
 from config.dashboard_wiring import dashboard_app
 from config.responder_wiring import add_responder, ingest_and_kick
 from config.settings import CONFIG_DIR, Settings, enabled_parts
@@ -73,6 +74,7 @@ def build_system(settings: Settings, clock: Clock | None = None, *, telegram_bot
                              batch_size=settings.classifier.batch_size)
     system.stages.append(Stage("classify", classify.run_once, CLASSIFY_SECONDS))
     responding = add_responder(system, with_bot=telegram_bot)
+    system.broadcasting = add_broadcasts(system, responding.posters)
     webhook = facebook_webhook_app(settings, store, ingest=ingest_and_kick(store, responding.kick))
     if webhook is not None:
         system.web_apps["/webhooks/facebook"] = webhook

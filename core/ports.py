@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Classification, Mention, Platform
+from core.domain import Broadcast, Classification, Mention, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,3 +113,37 @@ class Feed(Protocol):
     def latest(self) -> FeedReading:
         """Raises SourceError (unreachable) or ParseError (changed format)."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelPreview:
+    """How a broadcast reads on one channel, measured the way that platform counts, with staff warnings."""
+
+    channel: Platform
+    text: str
+    length: int  # X: weighted characters; Telegram: UTF-16 units; Facebook: characters
+    limit: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def fits(self) -> bool:
+        return self.length <= self.limit
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastPreview:
+    """A broadcast rendered for each of its channels; `error` (a template problem) blocks approval."""
+
+    channels: tuple[ChannelPreview, ...] = ()
+    error: str = ""
+    notes: tuple[str, ...] = ()  # e.g. sample data shown because a feed is unreachable right now
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+class BroadcastPreviewer(Protocol):
+    """What the dashboard asks before showing an editor or an approval button."""
+
+    def preview(self, broadcast: Broadcast) -> BroadcastPreview: ...
