@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -16,10 +17,11 @@ from config.settings import load_settings
 from config.web import build_web, serve
 from config.wiring import System, build_system, describe_enabled
 from core.clock import BANGKOK
-from core.domain import Role, User
+from core.domain import Platform, Role, User
 from core.logs import configure_logging
 from sandbox.seed import load_seed
-from sandbox.world import Platform, Sandbox
+from sandbox.world import Platform as StandIn
+from sandbox.world import Sandbox
 
 log = logging.getLogger("gcc1111.demo")
 out = Console(highlight=False)
@@ -42,7 +44,7 @@ DEMO_POLLING = {
 }
 
 
-def sandbox_platforms() -> list[Platform]:
+def sandbox_platforms() -> list[StandIn]:
     """Every platform stand-in this build has."""
     from config.sandboxes import all_sandboxes
 
@@ -65,6 +67,18 @@ def add_demo_users(system: System) -> None:
             system.store.users.add(User(username=username, role=role, agency=agency), password)
 
 
+def add_demo_broadcasts(system: System) -> None:
+    """PR staff planned a gold-price post every two minutes and an approver signed it off; one more waits."""
+    workflow = system.broadcasting.workflow
+    gold = workflow.create(by="pr", channels=[Platform.TELEGRAM], template="gold", cron="*/2 * * * *",
+                           title="ราคาทองคำประจำรอบ")
+    workflow.approve(gold.id, by="approver")
+    workflow.create(by="pr", channels=[Platform.TELEGRAM, Platform.FACEBOOK, Platform.TWITTER],
+                    text="ขอเชิญชมนิทรรศการ \"บริการภาครัฐใกล้บ้าน\" ณ ศูนย์ราชการฯ แจ้งวัฒนะ ตลอดสัปดาห์นี้ "
+                         "เข้าชมฟรี สอบถามโทร 1111", title="นิทรรศการบริการภาครัฐ",
+                    run_at=system.clock.now() + timedelta(hours=2))
+
+
 async def run_demo(*, data_dir: Path, port: int, seconds: float, fresh: bool) -> None:
     if fresh and data_dir.exists():
         shutil.rmtree(data_dir)
@@ -76,6 +90,7 @@ async def run_demo(*, data_dir: Path, port: int, seconds: float, fresh: bool) ->
         configure_logging(settings.log_level)
         system = build_system(settings, telegram_bot=True)
         add_demo_users(system)
+        add_demo_broadcasts(system)
         posts = load_seed()
         sandbox.seed(posts[: len(posts) // 3])
         sandbox.simulate(interval_seconds=1.5, posts=posts[len(posts) // 3 :])
