@@ -128,7 +128,8 @@ def test_build_system_adds_the_answering_side_from_settings(tmp_path: object, cl
     system = build_system(load_settings(env), clock, telegram_bot=True)
     try:
         names = [stage.name for stage in system.stages]
-        assert names[-3:] == ["respond", "notify", "dispatch"] and len(system.services) == 3  # pipeline, bot, broadcasts
+        assert names[-3:] == ["respond", "notify", "dispatch"]
+        assert len(system.services) == 3  # pipeline, bot, broadcasts
         assert system.stages[-1].run_once() == 0
     finally:
         system.close()

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
 from core.clock import Clock
 from core.errors import DuplicatePost, PublishError
+from core.http import Rebase
 
 TWEEPY_HOST = "https://api.twitter.com"  # tweepy builds every URL from this fixed host
 DEFAULT_TIMEOUT = (5.0, 30.0)
@@ -23,28 +23,12 @@ class Unclear(PublishError):
     """The tweet may have been created (timeout, broken connection, server error): look before retrying."""
 
 
-class _Rebase(HTTPAdapter):
-    """Sends tweepy's api.twitter.com requests to `base` (OAuth 1.0a is signed over the api.twitter.com URL)."""
-
-    def __init__(self, base: str, timeout: float | tuple[float, float]) -> None:
-        super().__init__()
-        self._base = base.rstrip("/")
-        self._timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if request.url and request.url.startswith(TWEEPY_HOST):
-            request.url = self._base + request.url[len(TWEEPY_HOST):]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
-
-
 def x_client(api_url: str, *, consumer_key: str, consumer_secret: str, access_token: str,
              access_token_secret: str, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT) -> tweepy.Client:
     """A user-context tweepy client for posting; wait_on_rate_limit stays off (the outbox does the waiting)."""
     client = tweepy.Client(consumer_key=consumer_key, consumer_secret=consumer_secret, access_token=access_token,
                            access_token_secret=access_token_secret, wait_on_rate_limit=False)
-    client.session.mount(TWEEPY_HOST, _Rebase(api_url, timeout))
+    client.session.mount(TWEEPY_HOST, Rebase(TWEEPY_HOST, api_url, timeout))
     return client
 
 

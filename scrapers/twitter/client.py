@@ -10,10 +10,10 @@ from typing import Any
 
 import requests
 import tweepy
-from requests.adapters import HTTPAdapter
 
 from core.clock import Clock
 from core.errors import AuthExpired, RateLimited, SourceError
+from core.http import Rebase
 
 log = logging.getLogger("gcc1111.twitter")
 
@@ -25,27 +25,6 @@ RATE_LIMIT_FLOOR_SECONDS = 1.0  # a reset already in the past (clock skew) still
 
 class StaleCursor(SourceError):
     """X refused a since_id/until_id (recent search only reaches 7 days back): read afresh."""
-
-
-class _Rebase(HTTPAdapter):
-    """Sends tweepy's api.twitter.com requests to `base` instead, with a default timeout.
-
-    tweepy has no base-URL option, so the rewrite happens on the client's own requests.Session
-    (platforms.md 2.3). OAuth 1.0a signatures are computed over the api.twitter.com URL before
-    this runs, which is what X itself checks.
-    """
-
-    def __init__(self, base: str, timeout: float | tuple[float, float]) -> None:
-        super().__init__()
-        self._base = base.rstrip("/")
-        self._timeout = timeout
-
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        if request.url and request.url.startswith(TWEEPY_HOST):
-            request.url = self._base + request.url[len(TWEEPY_HOST):]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self._timeout
-        return super().send(request, **kwargs)
 
 
 def build_client(api_url: str, bearer_token: str, *, timeout: float | tuple[float, float] = DEFAULT_TIMEOUT,
@@ -60,7 +39,7 @@ def build_client(api_url: str, bearer_token: str, *, timeout: float | tuple[floa
         access_token=access_token, access_token_secret=access_token_secret,
         return_type=requests.Response, wait_on_rate_limit=False,
     )
-    client.session.mount(TWEEPY_HOST, _Rebase(api_url, timeout))
+    client.session.mount(TWEEPY_HOST, Rebase(TWEEPY_HOST, api_url, timeout))
     return client
 
 
