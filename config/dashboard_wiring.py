@@ -1,17 +1,23 @@
-"""Builds the web desk from the system: its session secret, lifetime and the store."""
+"""Builds the web desk from the system: its session secret, lifetime, the store and the broadcast actions."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from broadcasts.occurrences import occurrences
 from dashboard.app import create_app
 from dashboard.deps import DeskDeps
 
 if TYPE_CHECKING:  # config.wiring imports this module: no import cycle at run time
-    from config.wiring import System
+    from config.broadcast_wiring import Broadcasting
+    from config.system import System
+    from core.domain import Broadcast, BroadcastStatus, Delivery, Platform
+    from core.ports import BroadcastPreview
 
 SESSION_KEY_FILE = "dashboard-session.key"
 
@@ -28,8 +34,49 @@ def dashboard_app(system: System) -> Any:
         session_minutes=settings.session_minutes,
         known_sources=lambda: list(system.listener.sources),
         warm_insight=True,
+        broadcasts=BroadcastActions(system.broadcasting) if system.broadcasting is not None else None,
     )
     return create_app(deps)
+
+
+class BroadcastActions:
+    """core.ports.BroadcastDesk over the broadcast side: its workflow, previewer, templates and occurrences."""
+
+    def __init__(self, broadcasting: Broadcasting) -> None:
+        self._workflow = broadcasting.workflow
+        self._previewer = broadcasting.previewer
+        self._templates = broadcasting.templates
+
+    def create(self, *, by: str, channels: Sequence[Platform], text: str = "", template: str = "",
+               run_at: datetime | None = None, cron: str = "", title: str = "") -> Broadcast:
+        """A new draft through the workflow (its checks and audit)."""
+        return self._workflow.create(by=by, channels=channels, text=text, template=template, run_at=run_at,
+                                     cron=cron, title=title)
+
+    def approve(self, broadcast_id: int, by: str, *, emergency: bool = False) -> Broadcast:
+        """Four eyes, or the audited emergency path."""
+        return self._workflow.approve(broadcast_id, by, emergency=emergency)
+
+    def cancel(self, broadcast_id: int, by: str, reason: str = "") -> Broadcast:
+        """Stop a broadcast that has not finished."""
+        return self._workflow.cancel(broadcast_id, by, reason)
+
+    def listing(self, statuses: Sequence[BroadcastStatus] = (), limit: int = 50
+                ) -> list[tuple[Broadcast, list[Delivery]]]:
+        """Broadcasts newest first with their deliveries."""
+        return self._workflow.listing(statuses, limit)
+
+    def preview(self, broadcast: Broadcast) -> BroadcastPreview:
+        """Each channel's rendered text, length and warnings."""
+        return self._previewer.preview(broadcast)
+
+    def template_names(self) -> list[str]:
+        """The templates staff can choose."""
+        return self._templates.names()
+
+    def occurrences(self, broadcast: Broadcast, after: datetime, until: datetime) -> list[datetime]:
+        """Occurrence times in (after, until], UTC, read the way the scheduler reads them."""
+        return occurrences(broadcast, after, until)
 
 
 def generated_secret(data_dir: Path) -> str:

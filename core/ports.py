@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from core.domain import Broadcast, Classification, Mention, Platform
+from core.domain import Broadcast, BroadcastStatus, Classification, Delivery, Mention, Platform
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,3 +147,27 @@ class BroadcastPreviewer(Protocol):
     """What the dashboard asks before showing an editor or an approval button."""
 
     def preview(self, broadcast: Broadcast) -> BroadcastPreview: ...
+
+
+class BroadcastDesk(Protocol):
+    """The staff actions on broadcasts the dashboard may take; refusals raise BroadcastRuleError (Thai)."""
+
+    def create(self, *, by: str, channels: Sequence[Platform], text: str = "", template: str = "",
+               run_at: datetime | None = None, cron: str = "", title: str = "") -> Broadcast: ...
+
+    def approve(self, broadcast_id: int, by: str, *, emergency: bool = False) -> Broadcast: ...
+
+    def cancel(self, broadcast_id: int, by: str, reason: str = "") -> Broadcast: ...
+
+    def listing(self, statuses: Sequence[BroadcastStatus] = (), limit: int = 50
+                ) -> list[tuple[Broadcast, list[Delivery]]]: ...
+
+    def preview(self, broadcast: Broadcast) -> BroadcastPreview:
+        """A saved or an unsaved (form) broadcast, rendered per channel."""
+        ...
+
+    def template_names(self) -> list[str]: ...
+
+    def occurrences(self, broadcast: Broadcast, after: datetime, until: datetime) -> list[datetime]:
+        """Occurrence times in (after, until], aware UTC; ValueError (Thai) for a cron that cannot be read."""
+        ...

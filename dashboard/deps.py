@@ -10,6 +10,7 @@ import jinja2
 
 from core.agencies import AgencyDirectory
 from core.clock import Clock
+from core.ports import BroadcastDesk
 from core.store import Store
 from core.store.audit_browse import AuditBrowser
 from core.store.board import CaseBoard
@@ -36,6 +37,7 @@ class DeskDeps:
     tokenize: Tokenizer | None = None  # Thai word segmentation for top terms; PyThaiNLP (nlpo3) when None
     insight_cache_seconds: float = 600  # past days' chart figures are reused this long; today is always live
     warm_insight: bool = False  # compute the charts in the background at the first sign-in
+    broadcasts: BroadcastDesk | None = None  # the broadcast workflow; None: the broadcast pages say so
 
 
 @dataclass(frozen=True)

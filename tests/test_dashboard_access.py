@@ -59,6 +59,7 @@ def test_no_page_but_login_opens_without_an_account(client, sqlite_store: Store)
             continue
         assert isinstance(route, Route)
         path = route.path.replace("{mention_id:int}", "1").replace("{case_id:int}", "1").replace("{name}", "terms")
+        path = path.replace("{broadcast_id:int}", "1")
         for method in sorted(route.methods or {"GET"}):
             if method == "HEAD":
                 continue
