@@ -154,7 +154,7 @@ async def _show_new_mentions(system: System, stop: asyncio.Event) -> None:
     """Print each newly stored mention, so the demo visibly works without opening a browser."""
     shown = 0
     while not stop.is_set():
-        fresh = [m for m in await asyncio.to_thread(system.store.mentions.latest, 50) if (m.id or 0) > shown]
+        fresh = [m for m in await asyncio.to_thread(system.store.mentions.latest, 1000) if (m.id or 0) > shown]
         for mention in sorted(fresh, key=lambda m: m.id or 0):
             when = mention.posted_at.astimezone(BANGKOK).strftime("%H:%M:%S")
             text = " ".join(mention.text.split())[:90]
