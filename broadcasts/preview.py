@@ -6,11 +6,11 @@ from datetime import datetime
 
 from broadcasts.compose import Composer
 from broadcasts.feeds import FeedProblem
-from broadcasts.lengths import LIMITS, find_urls, measure
 from broadcasts.occurrences import crontab_trigger, next_occurrence
 from broadcasts.render import TemplateProblem
 from core.clock import Clock
 from core.domain import Broadcast, Platform
+from core.lengths import LIMITS, find_urls, measure
 from core.ports import BroadcastPreview, ChannelPreview, FeedReading
 
 CHANNEL_NAMES = {Platform.TWITTER: "X", Platform.FACEBOOK: "Facebook", Platform.TELEGRAM: "Telegram"}

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broadcasts.lengths import find_urls, measure, utf16_length, x_length
 from broadcasts.occurrences import crontab_trigger, crontab_weekdays, next_occurrence, occurrences
 from broadcasts.thai import baht, change, duration, number, thai_date, thai_datetime, thai_time, thai_weekday
 from core.clock import BANGKOK
 from core.domain import Broadcast, BroadcastStatus, Platform
+from core.lengths import find_urls, measure, utf16_length, x_length
 
 NEW_YEAR_BKK = datetime(2026, 12, 31, 17, 0, tzinfo=UTC)  # 00:00 on 1 January 2027 in Bangkok
 

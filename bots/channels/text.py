@@ -2,48 +2,25 @@
 
 from __future__ import annotations
 
-import bisect
 import html
 import re
 import unicodedata
 from collections.abc import Callable
 
+from core.lengths import utf16_length, x_length
 from core.privacy import redact
 
 Measure = Callable[[str], int]
+__all__ = ["FACEBOOK_COMMENT_LIMIT", "FACEBOOK_POST_LIMIT", "MESSENGER_LIMIT", "TELEGRAM_LIMIT", "X_LIMIT", "outgoing",
+           "same_text", "shorten", "utf16_length", "x_length"]  # the lengths come from core, one set of rules
 
 ELLIPSIS = "…"
 TELEGRAM_LIMIT = 4096  # characters after entity parsing; counted here in UTF-16 units, the stricter reading
 X_LIMIT = 280  # weighted characters
-X_URL_WEIGHT = 23  # every link counts as a t.co link, whatever its length
 MESSENGER_LIMIT = 2000
 FACEBOOK_COMMENT_LIMIT = 8000
 FACEBOOK_POST_LIMIT = 60000
 URL = re.compile(r"https?://\S+")
-# Code points X counts as one (twitter-text's default ranges: Latin, Thai, most scripts, some punctuation).
-_X_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
-_LIGHT_STARTS = [lo for lo, _ in _X_LIGHT]
-
-
-def x_length(text: str) -> int:
-    """X's weighted length: Thai and Latin count 1 per code point, emoji and CJK 2, every link 23."""
-    normal = unicodedata.normalize("NFC", text)
-    links = URL.findall(normal)
-    rest = URL.sub("", normal)
-    return sum(_x_weight(ch) for ch in rest) + X_URL_WEIGHT * len(links)
-
-
-def _x_weight(ch: str) -> int:
-    code = ord(ch)
-    index = bisect.bisect_right(_LIGHT_STARTS, code) - 1
-    return 1 if index >= 0 and code <= _X_LIGHT[index][1] else 2
-
-
-def utf16_length(text: str) -> int:
-    """Telegram counts UTF-16 code units: an emoji outside the Basic Multilingual Plane counts two."""
-    return len(text.encode("utf-16-le")) // 2
-
-
 def outgoing(text: str, limit: int, measure: Measure = len) -> str:
     """Redact personal data, then fit `text` within `limit`.
 
