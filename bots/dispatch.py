@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from core.backoff import Backoff
 from core.clock import Clock
 from core.domain import Platform, Reply
-from core.errors import DuplicatePost, PublishError
+from core.errors import DuplicatePost, OutcomeUnknown, PublishError
 from core.ports import Replier
 from core.store.outbox import Outbox
 
@@ -110,6 +110,10 @@ class Dispatcher:
         except DuplicatePost as exc:
             self._outbox.mark_sent(reply.id, exc.existing_id)
             return 1
+        except OutcomeUnknown as exc:
+            log.warning("reply %s: %s", reply.key, exc)
+            self._outbox.hold_for_review(reply.id, str(exc))
+            return 0
         except PublishError as exc:
             self._failed(reply, exc)
             return 0

@@ -52,6 +52,16 @@ class PublishError(DeskError):
         self.retry_after = retry_after
 
 
+class OutcomeUnknown(PublishError):
+    """The platform may have accepted the message and cannot be asked (a timeout after sending to Telegram).
+
+    Permanent, so nothing retries it blindly: the outbox holds it for a person to check and release.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
 class DuplicatePost(PublishError):
     """The platform says this exact post already exists: counts as published."""
 

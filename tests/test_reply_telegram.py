@@ -9,9 +9,12 @@ import pytest
 
 from bots.channels import BotApi, TelegramPoster, TelegramReplier
 from bots.channels.text import TELEGRAM_LIMIT, utf16_length
+from bots.dispatch import Dispatcher
 from bots.telegram_bot import notice_buttons
 from core.clock import ManualClock
+from core.domain import Platform, Reply, ReplyKind, ReplyStatus
 from core.errors import PublishError
+from core.store import Store
 from sandbox.server import Failure, Response
 from sandbox.telegram import CHANNEL_USERNAME, DUTY_CHAT_ID, TelegramSandbox
 
@@ -137,3 +140,20 @@ def test_the_poster_writes_in_the_public_channel(tg: TelegramSandbox) -> None:
     assert sent.url == f"https://t.me/{CHANNEL_USERNAME}/{message['message_id']}"
     with pytest.raises(PublishError):
         poster.find_posted("broadcast:1", "ประกาศ")  # Telegram cannot list a channel: a person checks
+
+
+def test_the_outbox_holds_a_reply_whose_delivery_cannot_be_known_for_a_person(
+        tg: TelegramSandbox, replier: TelegramReplier, sqlite_store: Store, clock: ManualClock) -> None:
+    target = asked(tg)
+    sqlite_store.outbox.enqueue(Reply(key="answer:mention:1", kind=ReplyKind.ANSWER, platform=Platform.TELEGRAM,
+                                      target=target, text="คำตอบ", status=ReplyStatus.PENDING, created_at=clock.now()))
+    tg.slow(5.0, method="sendMessage")
+    work = Dispatcher(sqlite_store.outbox, {Platform.TELEGRAM: replier}, clock, paces={})
+
+    work.run_once()
+    clock.advance(hours=1)
+    work.run_once()
+
+    held = sqlite_store.outbox.by_key("answer:mention:1")
+    assert held is not None and held.status is ReplyStatus.REVIEW and "check the chat" in held.error
+    assert held.attempts == 1 and len(tg.sent_to(CITIZEN)) == 1  # it did arrive once; nothing resent

@@ -18,7 +18,7 @@ import requests
 from bots.channels.target import parse_target
 from bots.channels.text import TELEGRAM_LIMIT, outgoing, utf16_length
 from core.domain import Platform
-from core.errors import PublishError
+from core.errors import OutcomeUnknown, PublishError
 from core.ports import Sent
 
 DEFAULT_TIMEOUT = (5.0, 20.0)
@@ -65,11 +65,11 @@ class BotApi:
         except requests.ConnectionError as exc:
             if "NewConnectionError" in repr(exc.args[0] if exc.args else None):
                 raise PublishError("Telegram unreachable (connection refused)") from None
-            raise PublishError("the connection to Telegram broke after sending" + UNKNOWN, permanent=True) from None
+            raise OutcomeUnknown("the connection to Telegram broke after sending" + UNKNOWN) from None
         except requests.Timeout:
-            raise PublishError("Telegram did not answer in time" + UNKNOWN, permanent=True) from None
+            raise OutcomeUnknown("Telegram did not answer in time" + UNKNOWN) from None
         except requests.RequestException as exc:
-            raise PublishError(f"Telegram request failed ({type(exc).__name__})" + UNKNOWN, permanent=True) from None
+            raise OutcomeUnknown(f"Telegram request failed ({type(exc).__name__})" + UNKNOWN) from None
         return _result(response)
 
 
@@ -80,7 +80,7 @@ def _result(response: requests.Response) -> dict[str, Any]:
         envelope = None
     if not isinstance(envelope, dict):
         if response.status_code >= 500:
-            raise PublishError(f"Telegram server error ({response.status_code})" + UNKNOWN, permanent=True)
+            raise OutcomeUnknown(f"Telegram server error ({response.status_code})" + UNKNOWN)
         raise PublishError(f"Telegram answered HTTP {response.status_code} without its JSON envelope")
     if envelope.get("ok") is True and isinstance(envelope.get("result"), dict):
         return envelope["result"]
@@ -107,7 +107,7 @@ def refusal(status: int, envelope: dict[str, Any]) -> PublishError:
     if code == 400:  # chat not found, bad text: sending the same again cannot work
         return PublishError(f"Telegram refused: {description}", permanent=True)
     if isinstance(code, int) and code >= 500:
-        return PublishError(f"Telegram server error ({description})" + UNKNOWN, permanent=True)
+        return OutcomeUnknown(f"Telegram server error ({description})" + UNKNOWN)
     return PublishError(f"Telegram refused ({code}): {description}")
 
 
