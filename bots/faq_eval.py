@@ -140,7 +140,5 @@ def sweep(knowledge: KnowledgeBase, examples: Sequence[Example], thresholds: Seq
 
 
 def _posted(top: Match | None, threshold: float, today: date) -> Match | None:
-    """The same rule as KnowledgeBase.best_answer and triage: confident enough and allowed to answer."""
-    if top is None or top.coverage < threshold or not top.entry.answers_public(today):
-        return None
-    return top
+    """What triage would post: the top match when Match.refusal finds no reason not to."""
+    return top if top is not None and top.refusal(threshold, today) is None else None

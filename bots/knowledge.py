@@ -108,6 +108,16 @@ class Match:
     score: float  # BM25, for ranking
     coverage: float  # 0..1: confidence the entry answers the question, what the threshold applies to
 
+    def refusal(self, min_coverage: float, today: date) -> str | None:
+        """Why this match may not answer the public automatically, or None when it may (the one rule)."""
+        if self.coverage < min_coverage:
+            return "no confident answer in the knowledge base"
+        if self.entry.status != "approved":
+            return f"answer is a draft ({self.entry.id})"
+        if self.entry.needs_review(today):
+            return f"answer is past its review date ({self.entry.id})"
+        return None
+
 
 def load_faq(directory: Path) -> list[FaqEntry]:
     """Every entry in every YAML file of `directory`; a broken file is a ConfigError naming it."""
@@ -289,6 +299,4 @@ class KnowledgeBase:
         if not matches:
             return None
         top = matches[0]
-        if top.coverage < min_coverage or not top.entry.answers_public(today):
-            return None
-        return top
+        return top if top.refusal(min_coverage, today) is None else None

@@ -15,7 +15,6 @@ from core.domain import Classification, Label, Mention, Platform
 # Platforms our libraries can answer on; Instagram (instaloader) and Pantip (Scrapy) only read.
 ANSWERABLE = frozenset({Platform.FACEBOOK, Platform.TWITTER, Platform.TELEGRAM})
 MESSENGER_WINDOW = timedelta(hours=24)
-HANDLE_OR_LINK = re.compile(r"@[A-Za-z0-9_.]+|https?://\S+")
 
 
 class Action(enum.StrEnum):
@@ -88,25 +87,19 @@ def decide(mention: Mention, verdict: Classification, knowledge: KnowledgeBase, 
 
 def _inquiry(mention: Mention, verdict: Classification, knowledge: KnowledgeBase, rules: Rules,
              now: datetime, base: dict[str, object]) -> Plan:
-    matches = knowledge.search(question_text(mention.text), k=1)
+    # The knowledge base itself ignores @handles and links (every X mention starts with "@GCC1111").
+    matches = knowledge.search(mention.text, k=1)
     best = matches[0] if matches else None
-    today = now.date()
     if verdict.confidence < rules.answer_min_confidence:
         return Plan(Action.REVIEW, f"inquiry confidence {verdict.confidence:.2f} too low", answer=best,
                     **base)  # type: ignore[arg-type]
-    if best is None or best.coverage < rules.faq_min_coverage:
-        return Plan(Action.REVIEW, "no confident answer in the knowledge base", answer=best,
-                    **base)  # type: ignore[arg-type]
-    if not best.entry.answers_public(today):
-        why = "answer is a draft" if best.entry.status != "approved" else "answer is past its review date"
-        return Plan(Action.REVIEW, f"{why} ({best.entry.id})", answer=best, **base)  # type: ignore[arg-type]
+    if best is None:
+        return Plan(Action.REVIEW, "no confident answer in the knowledge base", **base)  # type: ignore[arg-type]
+    refusal = best.refusal(rules.faq_min_coverage, now.date())
+    if refusal is not None:
+        return Plan(Action.REVIEW, refusal, answer=best, **base)  # type: ignore[arg-type]
     return Plan(Action.ANSWER, f"faq {best.entry.id}", answer=best, hold_reply=not _can_reply(mention, now),
                 **base)  # type: ignore[arg-type]
-
-
-def question_text(text: str) -> str:
-    """The citizen's question without @handles and links (every X mention starts with "@GCC1111")."""
-    return " ".join(HANDLE_OR_LINK.sub(" ", text).split())
 
 
 def _can_reply(mention: Mention, now: datetime) -> bool:

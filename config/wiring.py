@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from pathlib import Path
 
 from config.broadcast_wiring import add_broadcasts
 from config.dashboard_wiring import dashboard_app
@@ -24,7 +22,6 @@ from nlp.model import ThaiClassifier
 from nlp.stage import ClassifyStage
 from scrapers.listener import Listener
 
-log = logging.getLogger("gcc1111")
 CLASSIFY_SECONDS = 2.0  # a timer for safety; new mentions wake the pipeline (classify first) at once
 
 
@@ -100,9 +97,3 @@ def describe_enabled(settings: Settings) -> str:
     on = [name for name, enabled in parts.items() if enabled]
     off = [name for name, enabled in parts.items() if not enabled]
     return f"enabled: {', '.join(on) or 'none'}; disabled (no credentials or targets): {', '.join(off) or 'none'}"
-
-
-def data_path(settings: Settings, *parts: str) -> Path:
-    path = settings.data_dir.joinpath(*parts)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path

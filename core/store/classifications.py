@@ -92,18 +92,14 @@ class ClassificationStore:
         The dashboard's relabel (core.store.desk) also replaces the classification and audits;
         this is the bare record, for imports and tools.
         """
-        values = {
-            "mention_id": correction.mention_id, "label": correction.label.value, "agency": correction.agency,
-            "urgent": correction.urgent, "by": correction.by, "at": correction.at,
-        }
         with self._engine.begin() as conn:
-            return int(conn.execute(sa.insert(corrections).values(**values).returning(corrections.c.id)).scalar_one())
+            return insert_correction(conn, correction)
 
     def corrections(self) -> list[Correction]:
         """Every correction, oldest first."""
         with self._engine.connect() as conn:
             rows = conn.execute(sa.select(corrections).order_by(corrections.c.id)).mappings().all()
-        return [_correction(row) for row in rows]
+        return [to_correction(row) for row in rows]
 
     def corrected_texts(self) -> list[tuple[str, Correction]]:
         """The latest correction of each corrected mention with the mention's text, in mention order."""
@@ -115,7 +111,7 @@ class ClassificationStore:
         latest: dict[int, tuple[str, Correction]] = {}
         with self._engine.connect() as conn:
             for row in conn.execute(query).mappings():
-                latest[row["mention_id"]] = (row["text"], _correction(row))
+                latest[row["mention_id"]] = (row["text"], to_correction(row))
         return [latest[mention_id] for mention_id in sorted(latest)]
 
 
@@ -148,7 +144,16 @@ def _classification(row: RowMapping) -> Classification:
     )
 
 
-def _correction(row: RowMapping) -> Correction:
+def insert_correction(conn: sa.Connection, correction: Correction) -> int:
+    """Keep one correction inside the caller's transaction; returns its id."""
+    values = {
+        "mention_id": correction.mention_id, "label": correction.label.value, "agency": correction.agency,
+        "urgent": correction.urgent, "by": correction.by, "at": correction.at,
+    }
+    return int(conn.execute(sa.insert(corrections).values(**values).returning(corrections.c.id)).scalar_one())
+
+
+def to_correction(row: RowMapping) -> Correction:
     return Correction(
         mention_id=row["mention_id"], label=Label(row["label"]), agency=row["agency"], urgent=row["urgent"],
         by=row["by"], at=row["at"],

@@ -20,6 +20,7 @@ from core.clock import Clock
 from core.domain import Classification, Correction, Label, Mention, MentionStage, Platform
 from core.store import dialect
 from core.store.audit import AuditLog
+from core.store.classifications import insert_correction, to_correction
 from core.store.planner import prefer_index_lookups
 from core.store.schema import classifications, corrections, mentions
 from core.store.search import fts_phrase, fts_table, fts_terms, search_terms, text_conditions
@@ -157,11 +158,7 @@ class MentionDesk:
     def corrections(self, mention_id: int) -> list[Correction]:
         query = sa.select(corrections).where(corrections.c.mention_id == mention_id).order_by(corrections.c.id)
         with self._engine.connect() as conn:
-            return [
-                Correction(mention_id=r["mention_id"], label=Label(r["label"]), agency=r["agency"],
-                           urgent=r["urgent"], by=r["by"], at=r["at"])
-                for r in conn.execute(query).mappings()
-            ]
+            return [to_correction(r) for r in conn.execute(query).mappings()]
 
     def relabel(self, mention_ids: Sequence[int], label: Label, by: str, *,
                 agency: str | Keep | None = KEEP, urgent: bool | Keep = KEEP) -> int:
@@ -197,8 +194,8 @@ class MentionDesk:
             "urgent_score": 1.0 if new_urgent else 0.0, "model_version": ANALYST_VERSION, "classified_at": now,
         }
         conn.execute(dialect.upsert(conn, classifications, values, ["mention_id"]))
-        conn.execute(sa.insert(corrections).values(mention_id=row["id"], label=label.value, agency=new_agency,
-                                                   urgent=new_urgent, by=by, at=now))
+        insert_correction(conn, Correction(mention_id=row["id"], label=label, agency=new_agency, urgent=new_urgent,
+                                           by=by, at=now))
         if row["stage"] == MentionStage.NEW.value:
             conn.execute(sa.update(mentions).where(mentions.c.id == row["id"])
                          .values(stage=MentionStage.CLASSIFIED.value))

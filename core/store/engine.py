@@ -27,10 +27,6 @@ def open_engine(url: str) -> Engine:
     raise ConfigError(f"GCC1111_DATABASE_URL: unsupported database {parsed.get_backend_name()!r}")
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
